@@ -1,0 +1,171 @@
+"""Settings: one TOML file, validated against a declared schema.
+
+Every key the program reads is declared in SCHEMA with its type, default and a one-line doc, so
+an unknown key or a bad value is an error naming the key (a typo must never silently fall back to
+a default), and a test checks that the README documents every key (datasette's rule).
+
+The file is `config/auditor.toml` by default (the repository's defaults), overridden by
+AUDITOR_CONFIG; AUDITOR_DATABASE_URL overrides the database URL.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PACKAGE_ROOT / "config" / "auditor.toml"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Setting:
+    type: type | tuple[type, ...]
+    default: Any
+    doc: str
+    choices: tuple | None = None
+
+
+# section -> key -> Setting. Relative paths are resolved against the config file's folder.
+SCHEMA: dict[str, dict[str, Setting]] = {
+    "database": {
+        "url": Setting(str, "sqlite:///auditor.db", "SQLAlchemy URL; AUDITOR_DATABASE_URL overrides it"),
+    },
+    "security": {
+        "key_file": Setting(str, "auditor.key", "file holding the roster protection key (mode 0600); "
+                            "AUDITOR_KEY overrides it"),
+    },
+    "board": {
+        "name": Setting(str, "School Board", "the board's name, shown in reports and emails"),
+        "timezone": Setting(str, "America/Toronto", "timezone for schedules and dates in reports"),
+    },
+    "checks": {
+        "board_domains": Setting(list, [], "e-mail domains that belong to the board, besides the "
+                                 "domains of the accounts' owner_email"),
+        "policy_file": Setting(str, "policy.toml", "the policy file: rules on/off, severities, allowlist, lexicons"),
+        "stale_scan_days": Setting(int, 7, "days without a successful scan before an account is reported"),
+    },
+    "scan": {
+        "workers": Setting(int, 4, "platforms scanned concurrently"),
+        "max_rate_limit_wait": Setting(int, 900, "longest wait (seconds) for a rate-limit reset before "
+                                       "the account is deferred"),
+        "lease_seconds": Setting(int, 1800, "how long an account lease lasts without renewal"),
+    },
+    "retention": {
+        "raw_item_days": Setting(int, 400, "days stored raw items are kept; findings keep their evidence"),
+    },
+    "report": {
+        "base_url": Setting(str, "", "public URL of the reports/console, used for links in emails"),
+        "output_dir": Setting(str, "reports-out", "where reports are written"),
+    },
+}
+
+# Per-platform tables: [platforms.x], [platforms.mastodon], ... Keys any platform may use.
+PLATFORM_KEYS: dict[str, Setting] = {
+    "connector": Setting(str, "", "connector to use: the platform's own (default) or 'jsonl'"),
+    "path": Setting(str, "", "for the jsonl connector: a .jsonl file or a folder of them"),
+    "base_url": Setting(str, "", "API endpoint (self-hosted instance, local test server)"),
+}
+
+
+class Settings:
+    """Validated settings with attribute-style section access: settings.database['url']."""
+
+    def __init__(self, data: dict[str, dict[str, Any]], path: Path | None):
+        self._data = data
+        self.path = path
+        self.base_dir = path.parent if path else Path.cwd()
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self._data[section]
+
+    def get(self, section: str, key: str) -> Any:
+        return self._data[section][key]
+
+    def resolve_path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_url(self) -> str:
+        url = self._data["database"]["url"]
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+            url = "sqlite:///" + str(self.resolve_path(url[len("sqlite:///"):]))
+        return url
+
+    @property
+    def platforms(self) -> dict[str, dict[str, Any]]:
+        return self._data.get("platforms", {})
+
+    def as_dict(self) -> dict[str, Any]:
+        return self._data
+
+
+def _check_value(where: str, value: Any, setting: Setting) -> Any:
+    expected = setting.type
+    if expected is int and isinstance(value, bool):
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, expected):
+        names = expected.__name__ if isinstance(expected, type) else "/".join(t.__name__ for t in expected)
+        raise ConfigError(f"{where}: expected {names}, got {type(value).__name__} {value!r}")
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(map(str, setting.choices))}, got {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        raise ConfigError(f"{where}: expected a number >= 0, got {value}")
+    return value
+
+
+def parse_settings(raw: dict[str, Any], source: str, path: Path | None = None) -> Settings:
+    data: dict[str, dict[str, Any]] = {sec: {k: s.default for k, s in keys.items()} for sec, keys in SCHEMA.items()}
+    data["platforms"] = {}
+    for section, values in raw.items():
+        if section == "platforms":
+            if not isinstance(values, dict):
+                raise ConfigError(f"{source}: platforms: expected tables such as [platforms.x]")
+            for name, table in values.items():
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{source}: platforms.{name}: expected a table")
+                out = {k: s.default for k, s in PLATFORM_KEYS.items()}
+                for key, value in table.items():
+                    where = f"{source}: platforms.{name}.{key}"
+                    if key not in PLATFORM_KEYS:
+                        raise ConfigError(f"{where}: unknown key; expected one of {', '.join(sorted(PLATFORM_KEYS))}")
+                    out[key] = _check_value(where, value, PLATFORM_KEYS[key])
+                data["platforms"][name] = out
+            continue
+        if section not in SCHEMA:
+            raise ConfigError(f"{source}: {section}: unknown section; expected one of "
+                              f"{', '.join(sorted([*SCHEMA, 'platforms']))}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: {section}: expected a table")
+        for key, value in values.items():
+            where = f"{source}: {section}.{key}"
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"{where}: unknown key; expected one of {', '.join(sorted(SCHEMA[section]))}")
+            data[section][key] = _check_value(where, value, SCHEMA[section][key])
+    return Settings(data, path)
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    if path is None:
+        path = env.get("AUDITOR_CONFIG") or DEFAULT_CONFIG
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    settings = parse_settings(raw, str(path), path)
+    if env.get("AUDITOR_DATABASE_URL"):
+        settings["database"]["url"] = env["AUDITOR_DATABASE_URL"]
+    return settings

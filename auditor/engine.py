@@ -1,0 +1,100 @@
+"""Runs the registered checkers over items and applies the board's policy to what they find.
+
+The engine is the only place that knows about policy (enabled rules, severity overrides,
+allowlist), so checkers stay simple and a policy change can be re-applied to stored items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from importlib.metadata import entry_points
+
+from auditor.checkers.base import AccountChecker, CheckContext, Checker
+from auditor.findings import Finding
+from auditor.policy import Policy
+
+ENTRY_POINT_GROUP = "auditor.checkers"
+
+
+class CheckerLoadError(RuntimeError):
+    pass
+
+
+def _collect(obj, origin: str) -> list[type[Checker]]:
+    if isinstance(obj, type) and issubclass(obj, Checker):
+        return [obj]
+    if isinstance(obj, (list, tuple)):
+        out = []
+        for o in obj:
+            out += _collect(o, origin)
+        return out
+    raise CheckerLoadError(f"{origin}: expected a Checker subclass or a list of them, got {obj!r}")
+
+
+def checker_classes() -> list[type[Checker]]:
+    """Every registered checker class, built-in or add-on, sorted by id; ids must be unique."""
+    found: dict[str, type[Checker]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # an add-on that cannot load is a configuration error
+            raise CheckerLoadError(f"checker entry point {ep.name} ({ep.value}): {exc}") from exc
+        for cls in _collect(loaded, f"entry point {ep.name}"):
+            if cls.id in found and found[cls.id] is not cls:
+                raise CheckerLoadError(f"rule id {cls.id} registered twice: {found[cls.id].__module__} "
+                                       f"and {cls.__module__}")
+            found[cls.id] = cls
+    return [found[k] for k in sorted(found)]
+
+
+class Engine:
+    def __init__(self, ctx: CheckContext, policy: Policy | None = None,
+                 checkers: Iterable[type[Checker]] | None = None):
+        self.ctx = ctx
+        self.policy = policy or Policy()
+        classes = list(checkers) if checkers is not None else checker_classes()
+        self.checkers = [c() for c in classes if c.id not in self.policy.disabled]
+        self._by_type: dict[str, list[Checker]] = {}
+        for c in self.checkers:
+            for t in c.item_types:
+                self._by_type.setdefault(t, []).append(c)
+        self._allow = self.policy.active_allow(ctx.now.date())
+        if self.policy.data:
+            ctx.policy = self.policy.data
+
+    def _apply_policy(self, findings: Iterable[Finding]) -> list[Finding]:
+        out = []
+        for f in findings:
+            if any(a.matches(f) for a in self._allow):
+                continue
+            sev = self.policy.severity.get(f.rule_id)
+            out.append(replace(f, severity=sev) if sev else f)
+        return out
+
+    def check_item(self, item: dict) -> list[Finding]:
+        found: list[Finding] = []
+        for checker in self._by_type.get(item.get("type", ""), ()):
+            found.extend(checker.check(item, self.ctx))
+        return self._apply_policy(_dedupe(found))
+
+    def check_items(self, items: Iterable[dict]) -> Iterator[tuple[dict, list[Finding]]]:
+        for item in items:
+            yield item, self.check_item(item)
+
+    def check_accounts(self) -> list[Finding]:
+        found: list[Finding] = []
+        for checker in self.checkers:
+            if isinstance(checker, AccountChecker):
+                for account in self.ctx.accounts:
+                    found.extend(checker.check_account(account, self.ctx))
+        return self._apply_policy(_dedupe(found))
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            out.append(f)
+    return out
