@@ -71,6 +71,12 @@ PLATFORM_KEYS: dict[str, Setting] = {
     "connector": Setting(str, "", "connector to use: the platform's own (default) or 'jsonl'"),
     "path": Setting(str, "", "for the jsonl connector: a .jsonl file or a folder of them"),
     "base_url": Setting(str, "", "API endpoint (self-hosted instance, local test server)"),
+    "max_wait": Setting(int, 900, "longest wait (seconds) for this platform's rate-limit reset before "
+                        "the account is deferred"),
+    "page_size": Setting(int, 0, "items asked per API page; 0 = the platform's maximum"),
+    "appview_url": Setting(str, "", "Bluesky: AppView that hydrates followed profiles (e.g. "
+                           "https://public.api.bsky.app); empty = follows carry handle and DID only"),
+    "plc_url": Setting(str, "https://plc.directory", "Bluesky: PLC directory that resolves did:plc identities"),
 }
 
 
