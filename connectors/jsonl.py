@@ -19,7 +19,10 @@ PAGE_SIZE = 500
 class JsonlConnector(Connector):
     platform = "jsonl"
 
-    def __init__(self, source: str | Path):
+    def __init__(self, options: dict | str | Path, **_):
+        source = options.get("path") if isinstance(options, dict) else options
+        if not source:
+            raise NotFound("the jsonl connector needs a 'path' in its [platforms.<name>] settings")
         self.source = Path(source)
 
     def files(self) -> list[Path]:

@@ -1,0 +1,241 @@
+"""SM301: a roster student's full name in a professional account's content.
+
+One Aho-Corasick automaton holds every roster name in three forms, all folded the way
+`auditor.text.spaced` folds a post (lower case, accents dropped, punctuation runs -> one space):
+
+- "first last": the usual form; the boundary test (a space on both sides in the folded text) lets
+  possessives, emoji, punctuation, line breaks and extra spaces through;
+- "last first": class lists and pairings ("Kowalski, Ethan");
+- "firstlast": hashtags (#CongratsMayaChen, #gomayachen), accepted only inside a hashtag.
+
+A post is folded once and scanned once, whatever the roster size. The expensive offset map that
+turns a folded match back into the words of the post is built only for a text that matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import ahocorasick
+
+from auditor.checkers.base import CheckContext, Checker, Example
+from auditor.findings import Span
+from auditor.items import item_texts
+from auditor.registry import Student
+from auditor.text import fold_with_offsets, hashtags, name_tokens, spaced, split_camel
+
+CLAUSE = "§4 Privacy and Confidentiality"
+
+FORWARD, REVERSED, JOINED = "first-last", "last-first", "hashtag"
+# A name right after an adult's title is a staff member or parent, not a student ("Mr. Daniel Chen").
+_TITLE_BEFORE = re.compile(
+    r"(?:\b(?:mr|mrs|ms|mx|miss|dr|prof|coach|mme|mlle|madame|monsieur|sir|principal|vp|rev|fr)\.?|\bm\.)\s*$",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A roster name found in one text: where, in which form, and which students carry it."""
+
+    start: int
+    end: int
+    form: str
+    students: tuple[Student, ...]
+    exact_case: bool  # written with capitals as a name is (or all capitals), not all lower case
+
+
+class RosterMatcher:
+    """Every roster name in one automaton; values list (form, student indexes) per key."""
+
+    def __init__(self, students: list[Student]):
+        self.students = students
+        auto = ahocorasick.Automaton()
+        keys: dict[str, list[tuple[str, int]]] = {}
+        for idx, s in enumerate(students):
+            last = name_tokens(s.last_name)
+            if not last:
+                continue
+            firsts = {tuple(name_tokens(n)) for n in (s.first_name, s.preferred_name) if n.strip()}
+            for first in firsts:
+                if not first:
+                    continue
+                for form, words in ((FORWARD, first + tuple(last)), (REVERSED, tuple(last) + first)):
+                    keys.setdefault(" ".join(words), []).append((form, idx))
+                keys.setdefault("".join(first) + "".join(last), []).append((JOINED, idx))
+        for key, values in keys.items():
+            auto.add_word(key, (len(key), tuple(values)))
+        self.empty = not keys
+        if not self.empty:
+            auto.make_automaton()
+        self.automaton = auto
+
+    def mentions(self, text: str) -> list[Mention]:
+        if self.empty:
+            return []
+        folded = spaced(text)
+        hits = []
+        for end, (length, values) in self.automaton.iter(folded):
+            start = end - length + 1
+            hits.append((start, end + 1, values))
+        if not hits:
+            return []
+        return self._resolve(text, hits)
+
+    def _resolve(self, text: str, hits) -> list[Mention]:
+        mapped = fold_with_offsets(text)
+        folded = mapped.text
+        tags = hashtags(text)
+        found: dict[tuple[int, int], dict] = {}
+        for start, end, values in hits:
+            word_bounded = folded[start - 1] == " " and folded[end] == " "
+            for form, idx in values:
+                if form == JOINED:
+                    span = self._in_hashtag(mapped, start, end, tags, text)
+                    if span is None:
+                        continue
+                    o_start, o_end = span
+                else:
+                    if not word_bounded:
+                        continue
+                    o_start, o_end = mapped.span(start, end)
+                    if form == REVERSED and not self._reversed_ok(text, o_start, o_end):
+                        continue
+                    if form == FORWARD and _TITLE_BEFORE.search(text[max(0, o_start - 12):o_start]):
+                        continue
+                entry = found.setdefault((o_start, o_end), {"form": form, "students": []})
+                if self.students[idx] not in entry["students"]:
+                    entry["students"].append(self.students[idx])
+        out = []
+        for (o_start, o_end), entry in sorted(found.items()):
+            # Drop a mention contained in a longer one (a hashtag hit inside a spelled-out match).
+            if any(s <= o_start and o_end <= e and (s, e) != (o_start, o_end) for s, e in found):
+                continue
+            words = text[o_start:o_end]
+            out.append(Mention(o_start, o_end, entry["form"], tuple(entry["students"]), _name_case(words)))
+        return out
+
+    @staticmethod
+    def _in_hashtag(mapped, start: int, end: int, tags, text: str) -> tuple[int, int] | None:
+        o_start, o_end = mapped.span(start, end)
+        for t_start, t_end, _body in tags:
+            if t_start <= o_start and o_end <= t_end:
+                return t_start - 1, t_end  # quote the whole hashtag, '#' included
+        return None
+
+    @staticmethod
+    def _reversed_ok(text: str, start: int, end: int) -> bool:
+        """"Kowalski, Ethan" or "KOWALSKI Ethan" reads as a name; "...Wong Aiden said" rarely does,
+        so the reversed form needs a comma between the words or the surname in capitals."""
+        words = text[start:end]
+        return "," in words or words.split()[0].isupper()
+
+
+def _name_case(words: str) -> bool:
+    letters = [w for w in re.split(r"[\W_]+", words) if w]
+    if not letters:
+        return False
+    if all(w.isupper() for w in letters):
+        return True
+    if len(letters) == 1:  # a hashtag: CamelCase parts count as capitalised words
+        parts = split_camel(letters[0])
+        return len(parts) > 1 and any(p[:1].isupper() for p in parts)
+    return all(w[:1].isupper() for w in letters)
+
+
+def matcher(ctx: CheckContext) -> RosterMatcher:
+    return ctx.cached("student_name_automaton", lambda: RosterMatcher(ctx.students))
+
+
+def strongest_flag(students: tuple[Student, ...]) -> str:
+    """The roster flag that makes exposure worst, worded for a principal, never naming anyone."""
+    if any(s.safety_flag for s in students):
+        return "safety flag"
+    if any(s.media_consent == "no" for s in students):
+        return "no media consent"
+    if any(s.media_consent != "yes" for s in students):
+        return "media consent unknown"
+    return "media consent on file"
+
+
+def item_mentions(item: dict, ctx: CheckContext) -> Iterator[tuple[str, str, str | None, Mention]]:
+    """(field, text, via, mention) for every roster name in an item, endorsed content included."""
+    m = matcher(ctx)
+    for field, text, via in item_texts(item):
+        for mention in m.mentions(text):
+            yield field, text, via, mention
+
+
+def _example_context() -> CheckContext:
+    return CheckContext(students=[
+        Student("T1", "Maya", "Chen", "", "SCH", "5", "yes", False),
+        Student("T2", "Zoë", "Tremblay", "", "SCH", "10", "no", False),
+        Student("T3", "Liam", "O'Brien", "", "SCH", "12", "yes", False),
+        Student("T4", "Tina", "Nguyen-Tran", "", "SCH", "4", "unknown", False),
+        Student("T5", "Jaswinder", "Dhillon", "Jas", "SCH", "11", "yes", True),
+        Student("T6", "Maya", "Chen", "", "OTH", "8", "no", False),
+        Student("T7", "Ethan", "Kowalski", "", "SCH", "10", "yes", False),
+    ])
+
+
+def _post(text: str, **extra) -> dict:
+    return {"type": "post", "platform": "x", "account": "ClassAcct", "id": "ex", "kind": "original",
+            "text": text, **extra}
+
+
+class StudentFullName(Checker):
+    """A roster student's first (or preferred) name together with their last name, anywhere in the
+    item: its text, image alt text, and quoted, reposted or liked content. Case, accents, possessives,
+    line breaks, punctuation, emoji and CamelCase hashtags do not hide a name; a first name alone or
+    a first name and an initial is not this rule. A name preceded by an adult's title (Mr., Ms.,
+    Coach) is taken to be a staff member. Critical when any student carrying the name has no media
+    consent or a safety flag. The evidence quotes the post only, never other roster data."""
+
+    id = "SM301"
+    name = "student-full-name"
+    category = "student-name"
+    severity = "high"
+    confidence = "high"
+    clause = CLAUSE
+    example_context: ClassVar = staticmethod(_example_context)
+    examples = (
+        Example(_post("So proud of Liam O'Brien's goal tonight!"), True, "possessive, apostrophe in surname"),
+        Example(_post("Great poem, ZOE\nTREMBLAY!! 🎉"), True, "line break, capitals, accent dropped"),
+        Example(_post("Provincial qualifier! #GoJasDhillon"), True, "preferred name in a CamelCase hashtag"),
+        Example(_post("tina nguyen-tran's volcano reached the ceiling"), True, "lower case, hyphenated surname"),
+        Example(_post("Lab pairs: Kowalski, Ethan & Wong, Ben"), True, "last name first, with a comma"),
+        Example({"type": "like", "platform": "x", "account": "ClassAcct", "id": "ex",
+                 "post": {"text": "Congrats Maya Chen on the science fair 🔬"}}, True, "liked post"),
+        Example(_post("Chess club", media=[{"type": "image", "url": "https://x/1.jpg",
+                                           "alt": "Zoe Tremblay holding the trophy"}]), True, "alt text"),
+        Example(_post("Great job Maya! Your poem was lovely."), False, "first name alone"),
+        Example(_post("Shoutout to Maya C. for the clean-up"), False, "first name and initial"),
+        Example(_post("Welcome Mr. Ethan Kowalski to the science department"), False, "adult's title"),
+        Example(_post("Mayachenko won the chess game"), False, "a name inside a longer word"),
+    )
+
+    def check(self, item: dict, ctx: CheckContext):
+        for field, text, via, mention in item_mentions(item, ctx):
+            flag = strongest_flag(mention.students)
+            protected = any(s.protected for s in mention.students)
+            confidence = "high"
+            if not mention.exact_case:
+                confidence = "medium"  # lower case: still a name, less surely meant as one
+            n = len(mention.students)
+            who = "a roster student" if n == 1 else f"{n} roster students"
+            reason = f"names {who} ({flag})"
+            if protected:
+                reason = f"names {who} without media consent" if flag != "safety flag" else \
+                    f"names {who} with a safety flag"
+            yield self.finding(
+                item, reason=reason, via=via,
+                spans=[Span(field, mention.start, mention.end, text[mention.start:mention.end])],
+                severity="critical" if protected else self.severity, confidence=confidence,
+                explanation={"form": mention.form, "students_matched": n, "roster_flag": flag,
+                             "case": "as written" if mention.exact_case else "lower case"},
+            )
+
+
+CHECKERS = [StudentFullName]

@@ -1,0 +1,388 @@
+"""Lexicons: the board-editable vocabulary of each content rule, compiled for one fast pass.
+
+Why data and not code: a board must be able to add its local parties, candidates and its own
+words without a release, and a reviewer must be able to read why something matched. Each file in
+`config/lexicons/` is one topic (substances, political, ...); each table in it is one *section*
+(a kind of signal, e.g. `profanity` and `sexual` in explicit.toml) with these groups:
+
+    strong   an entry that breaks the rule on its own
+    masked   like strong, and also matches masked and leetspeak spellings (f***, sh1t, a$$)
+    weak     an entry that breaks the rule only with a cue or a second, different weak entry
+    cue      context that turns a weak entry into a signal (an invitation, "vote", enjoyment)
+    veto     teaching or inclusive context that cancels the section (a health lesson, a mock vote)
+    lower    context that keeps the signal but lowers its confidence
+    exclude  longer phrases that cancel an entry they contain ("root beer" cancels "beer")
+    scope    "text" (default) or "sentence": weak entries and cues must share a sentence
+    pattern  [[section.pattern]] regexes for what a word list cannot say; `trigger` words keep
+             them cheap (the regex runs only on texts where the automaton saw a trigger)
+
+Entries match whole words, ignoring case and accents; a trailing `*` lets the word go on
+(`drink*` matches drinking). All topics go into one pyahocorasick automaton so every content rule
+together costs one pass over a text, plus the few regexes something triggered.
+
+The policy file's `[lexicons.<topic>.<section>]` tables add entries to the same groups.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import ahocorasick
+
+from auditor.config import PACKAGE_ROOT
+
+LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
+GROUPS = ("strong", "masked", "weak", "cue", "veto", "lower", "exclude")
+SECTION_KEYS = frozenset(GROUPS) | {"scope", "pattern", "doc"}
+PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label"})
+# Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
+LEET = {
+    "a": "@4*", "e": "3*", "i": "1!*", "o": "0*", "u": "*v", "s": "$5*", "t": "7*", "l": "1*",
+    "c": "*", "k": "*", "h": "*", "g": "9*", "b": "8*", "r": "*", "n": "*", "d": "*",
+}
+_MAX_MASKED_VARIANTS = 4000
+
+
+class LexiconError(ValueError):
+    pass
+
+
+# --- text folding -----------------------------------------------------------------------------
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x250):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(cp)) if not unicodedata.combining(c))
+        base = base.lower()
+        if len(base) == 1:
+            table[cp] = base
+    for src, dst in {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+                     "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u00a0": " ", "\u202f": " ",
+                     "\uff0a": "*", "\u2217": "*"}.items():
+        table[ord(src)] = dst
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and typographic quotes dropped, *same length* so offsets carry over."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two; keep those as they were
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low if low.isascii() else low.translate(_FOLD)
+
+
+def _fold_entry(entry: str) -> str:
+    return " ".join(fold(entry.replace("\ufe0f", "")).split())
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+# --- lexicon data -----------------------------------------------------------------------------
+
+@dataclass
+class Pattern:
+    group: str
+    regex: re.Pattern
+    triggers: tuple[str, ...]
+    case_sensitive: bool
+    label: str
+
+
+@dataclass
+class Section:
+    topic: str
+    name: str
+    groups: dict[str, list[str]] = field(default_factory=lambda: {g: [] for g in GROUPS})
+    scope: str = "text"
+    patterns: list[Pattern] = field(default_factory=list)
+    doc: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.topic}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One lexicon entry found in a text; start/end index the original text."""
+
+    start: int
+    end: int
+    section: str  # "topic.section"
+    group: str
+    entry: str  # the lexicon entry (or pattern label) that matched
+
+
+def load_lexicon_files(directory: Path = LEXICON_DIR) -> dict[str, dict[str, Any]]:
+    """topic -> raw TOML of config/lexicons/<topic>.toml."""
+    out = {}
+    for path in sorted(Path(directory).glob("*.toml")):
+        try:
+            out[path.stem] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise LexiconError(f"{path}: not valid TOML: {exc}") from exc
+    return out
+
+
+def merge_additions(base: dict[str, dict[str, Any]], additions: dict[str, Any], source: str) -> dict:
+    """Add the policy file's `[lexicons.<topic>.<section>]` entries to the shipped lexicons."""
+    merged = {topic: {name: dict(sec) if isinstance(sec, dict) else sec for name, sec in raw.items()}
+              for topic, raw in base.items()}
+    for topic, sections in (additions or {}).items():
+        where = f"{source}: lexicons.{topic}"
+        if topic not in merged:
+            raise LexiconError(f"{where}: unknown lexicon; expected one of {', '.join(sorted(merged))}")
+        if not isinstance(sections, dict):
+            raise LexiconError(f"{where}: expected tables such as [lexicons.{topic}.<section>]")
+        for name, groups in sections.items():
+            if name not in merged[topic] or not isinstance(merged[topic][name], dict):
+                known = [k for k, v in merged[topic].items() if isinstance(v, dict)]
+                raise LexiconError(f"{where}.{name}: unknown section; expected one of {', '.join(known)}")
+            if not isinstance(groups, dict):
+                raise LexiconError(f"{where}.{name}: expected a table of word lists")
+            for group, words in groups.items():
+                if group not in GROUPS:
+                    raise LexiconError(f"{where}.{name}.{group}: expected one of {', '.join(GROUPS)}")
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    raise LexiconError(f"{where}.{name}.{group}: expected a list of strings")
+                merged[topic][name][group] = list(merged[topic][name].get(group, [])) + words
+    return merged
+
+
+def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
+    sections = []
+    for topic, tables in raw.items():
+        for name, spec in tables.items():
+            if not isinstance(spec, dict):
+                continue  # top-level keys such as `doc`
+            where = f"lexicon {topic}.{name}"
+            unknown = set(spec) - SECTION_KEYS
+            if unknown:
+                raise LexiconError(f"{where}: unknown key {sorted(unknown)[0]!r}; expected one of "
+                                   f"{', '.join(sorted(SECTION_KEYS))}")
+            sec = Section(topic, name, scope=spec.get("scope", "text"), doc=spec.get("doc", ""))
+            if sec.scope not in ("text", "sentence"):
+                raise LexiconError(f"{where}.scope: expected 'text' or 'sentence'")
+            for g in GROUPS:
+                words = spec.get(g, [])
+                if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                    raise LexiconError(f"{where}.{g}: expected a list of non-empty strings")
+                sec.groups[g] = list(words)
+            for i, pat in enumerate(spec.get("pattern", [])):
+                pw = f"{where}.pattern[{i}]"
+                if set(pat) - PATTERN_KEYS:
+                    raise LexiconError(f"{pw}: unknown key {sorted(set(pat) - PATTERN_KEYS)[0]!r}")
+                group = pat.get("group", "strong")
+                if group not in GROUPS or group == "masked":
+                    raise LexiconError(f"{pw}.group: expected one of strong, weak, cue, veto, lower, exclude")
+                flags = 0 if pat.get("case_sensitive") else re.IGNORECASE
+                try:
+                    rx = re.compile(pat["regex"], flags)
+                except (KeyError, re.error) as exc:
+                    raise LexiconError(f"{pw}.regex: {exc}") from exc
+                triggers = pat.get("trigger", [])
+                if isinstance(triggers, str):
+                    triggers = [triggers]
+                sec.patterns.append(Pattern(group, rx, tuple(_fold_entry(t) for t in triggers),
+                                            bool(pat.get("case_sensitive")), pat.get("label", pat["regex"])))
+            sections.append(sec)
+    return sections
+
+
+def masked_variants(word: str) -> list[str]:
+    """Spellings of `word` with letters masked or swapped for look-alikes (first letter kept)."""
+    word = _fold_entry(word)
+    options = [[word[0]]] + [[c] + list(LEET.get(c, "")) for c in word[1:]]
+    total = 1
+    for o in options:
+        total *= len(o)
+    if total > _MAX_MASKED_VARIANTS:  # long words: mask one letter at a time instead
+        out = {word}
+        for i in range(1, len(word)):
+            for sub in options[i][1:]:
+                out.add(word[:i] + sub + word[i + 1:])
+        return sorted(out)
+    out = [""]
+    for opts in options:
+        out = [prefix + o for prefix in out for o in opts]
+    return out
+
+
+# --- the compiled matcher ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Entry:
+    section: str
+    group: str
+    entry: str
+    left: bool  # needs a word boundary on the left
+    right: bool  # ... and on the right
+    length: int
+
+
+class Lexicon:
+    """Every topic's sections compiled into one automaton (plus triggered regexes)."""
+
+    def __init__(self, sections: Iterable[Section]):
+        self.sections = {s.key: s for s in sections}
+        self.automaton = ahocorasick.Automaton()
+        self._patterns: list[tuple[str, Pattern]] = []
+        keys: dict[str, list] = {}
+        for sec in self.sections.values():
+            for group, words in sec.groups.items():
+                for word in words:
+                    prefix = word.endswith("*") and not word.endswith("**") and len(word) > 1
+                    base = word[:-1] if prefix else word
+                    forms = masked_variants(base) if group == "masked" else [_fold_entry(base)]
+                    for form in forms:
+                        if not form:
+                            continue
+                        ent = _Entry(sec.key, "strong" if group == "masked" else group, word,
+                                     _word_char(form[0]), _word_char(form[-1]) and not prefix, len(form))
+                        keys.setdefault(form, []).append(ent)
+            for pat in sec.patterns:
+                idx = len(self._patterns)
+                self._patterns.append((sec.key, pat))
+                for trig in pat.triggers:
+                    keys.setdefault(trig, []).append(idx)
+                if not pat.triggers:
+                    keys.setdefault("", [])
+        self._always = [i for i, (_, p) in enumerate(self._patterns) if not p.triggers]
+        for key, values in keys.items():
+            if key:
+                self.automaton.add_word(key, tuple(values))
+        if len(self.automaton):
+            self.automaton.make_automaton()
+        self._empty = not len(self.automaton)
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every entry and triggered pattern found in `text`, entries cancelled by `exclude` removed."""
+        folded = fold(text)
+        hits: list[Hit] = []
+        patterns: set[int] = set(self._always)
+        n = len(folded)
+        if not self._empty:
+            for end, values in self.automaton.iter(folded):
+                for v in values:
+                    if isinstance(v, int):
+                        patterns.add(v)
+                        continue
+                    start = end - v.length + 1
+                    if v.left and start > 0 and _word_char(folded[start - 1]):
+                        continue
+                    if v.right and end + 1 < n and _word_char(folded[end + 1]):
+                        continue
+                    hits.append(Hit(start, end + 1, v.section, v.group, v.entry))
+        for idx in sorted(patterns):
+            key, pat = self._patterns[idx]
+            subject = text if pat.case_sensitive else folded
+            for m in pat.regex.finditer(subject):
+                if m.end() > m.start():
+                    hits.append(Hit(m.start(), m.end(), key, pat.group, pat.label))
+        if not hits:
+            return hits
+        excludes = [h for h in hits if h.group == "exclude"]
+        if excludes:
+            hits = [h for h in hits if h.group == "exclude" or not any(
+                e.section == h.section and e.start <= h.start and h.end <= e.end for e in excludes)]
+        return hits
+
+
+# --- judging a section's hits -----------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?\n]+(?=\s|$)|\n")
+
+
+@dataclass
+class Signal:
+    """A section's verdict on one text: what matched, and what context changed it."""
+
+    section: str
+    terms: list[Hit]
+    cues: list[Hit]
+    vetoes: list[Hit]
+    lowered_by: list[Hit]
+    strong: bool
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.vetoes)
+
+    def explanation(self) -> dict:
+        out: dict[str, Any] = {"lexicon": self.section,
+                               "matched": sorted({h.entry for h in self.terms}),
+                               "signal": "strong entry" if self.strong else "weak entry with cue"}
+        if self.cues:
+            out["cues"] = sorted({h.entry for h in self.cues})
+        if self.lowered_by:
+            out["lowered_by"] = sorted({h.entry for h in self.lowered_by})
+        if self.vetoes:
+            out["vetoed_by"] = sorted({h.entry for h in self.vetoes})
+        return out
+
+
+def sentence_ids(text: str, positions: Iterable[int]) -> list[int]:
+    bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return [bisect.bisect_right(bounds, p) for p in positions]
+
+
+def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
+    """Strong entries fire; weak ones need a cue or a second weak entry (in scope); a veto cancels."""
+    by_group: dict[str, list[Hit]] = {}
+    for h in hits:
+        by_group.setdefault(h.group, []).append(h)
+    strong = by_group.get("strong", [])
+    weak = by_group.get("weak", [])
+    cues = by_group.get("cue", [])
+    terms: list[Hit] = list(strong)
+    used_cues: list[Hit] = []
+    if weak:
+        if section.scope == "sentence":
+            ids = sentence_ids(text, [h.start for h in weak + cues])
+            weak_ids, cue_ids = ids[:len(weak)], ids[len(weak):]
+            for h, sid in zip(weak, weak_ids):
+                same_cues = [c for c, cid in zip(cues, cue_ids) if cid == sid]
+                others = {w.entry for w, wid in zip(weak, weak_ids) if wid == sid} - {h.entry}
+                if same_cues or others:
+                    terms.append(h)
+                    used_cues.extend(same_cues)
+        else:
+            if cues or len({h.entry for h in weak}) > 1:
+                terms.extend(weak)
+                used_cues.extend(cues)
+    if not terms:
+        return None
+    uniq_cues = list({(c.start, c.end): c for c in used_cues}.values())
+    return Signal(section.key, sorted(terms, key=lambda h: h.start), uniq_cues,
+                  by_group.get("veto", []), by_group.get("lower", []), bool(strong))
+
+
+# --- building and caching ---------------------------------------------------------------------
+
+_CACHE: dict[str, Lexicon] = {}
+
+
+def build_lexicon(additions: dict[str, Any] | None = None, directory: Path = LEXICON_DIR,
+                  source: str = "policy") -> Lexicon:
+    raw = load_lexicon_files(directory)
+    return Lexicon(parse_sections(merge_additions(raw, additions or {}, source)))
+
+
+def lexicon_for(policy_data: dict[str, Any] | None) -> Lexicon:
+    """The shipped lexicons plus the policy's additions, compiled once per distinct set of additions."""
+    additions = (policy_data or {}).get("lexicons") or {}
+    key = repr(sorted(additions.items())) if additions else ""
+    if key not in _CACHE:
+        _CACHE[key] = build_lexicon(additions)
+    return _CACHE[key]

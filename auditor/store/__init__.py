@@ -1,0 +1,1 @@
+"""Storage: typed SQLAlchemy models, the database session, and Alembic migrations."""

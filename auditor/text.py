@@ -1,0 +1,115 @@
+"""Text normalisation shared by checkers: accent folding that can point back into the original.
+
+Matchers work on a folded copy of a post (lower case, accents dropped, every run of
+non-alphanumeric characters turned into one space) so that "Zoë  Tremblay's", "ZOE\nTREMBLAY"
+and "zoe tremblay" are the same words. Evidence must still quote the post as written, so the
+folded copy can be rebuilt with a map from each of its characters to the original offset. That
+map costs a Python loop over the text, so it is only built for the rare text that matched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_SEPARATORS = re.compile(r"[\W_]+")
+# Lower-to-upper and letter-to-digit boundaries inside one token ("CongratsMayaChen", "Gr5Poets").
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
+
+
+def fold(text: str) -> str:
+    """Lower case with accents and other combining marks dropped (Zoë -> zoe, Thérèse -> therese)."""
+    low = text.lower()
+    if low.isascii():
+        return low
+    return "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+
+
+def spaced(text: str) -> str:
+    """The folded text with each separator run collapsed to one space, padded with a space each side.
+
+    The padding lets a matcher test word boundaries without special cases at the ends.
+    """
+    return " " + _SEPARATORS.sub(" ", fold(text)).strip() + " "
+
+
+def name_tokens(name: str) -> list[str]:
+    """The words of a name as matchers see them: "O'Brien" -> ["o", "brien"], "Nguyen-Tran" -> two."""
+    return spaced(name).split()
+
+
+@dataclass(frozen=True)
+class Folded:
+    """`text` is exactly spaced(original); `origin[i]` is the original offset that produced text[i]."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) for folded [start, end), trimmed to word characters."""
+        while start < end and self.text[start] == " ":
+            start += 1
+        while end > start and self.text[end - 1] == " ":
+            end -= 1
+        if start >= end:
+            return self.origin[start], self.origin[start]
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def fold_with_offsets(original: str) -> Folded:
+    """spaced(original) plus the offset map; slow, call it only for a text worth quoting."""
+    out: list[str] = [" "]
+    origin: list[int] = [0]
+    pending_space = False
+    for i, ch in enumerate(original):
+        low = ch.lower()
+        if not low.isascii():
+            low = "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+        for c in low:
+            if c.isalnum():
+                if pending_space and len(out) > 1:
+                    out.append(" ")
+                    origin.append(i)
+                pending_space = False
+                out.append(c)
+                origin.append(i)
+            else:
+                pending_space = True
+    out.append(" ")
+    origin.append(len(original))
+    text = "".join(out)
+    expected = spaced(original)
+    if text != expected:  # whole-string lower() differs from per-character lower() (final sigma)
+        text = expected if len(expected) == len(text) else text
+    return Folded(text, tuple(origin))
+
+
+def split_camel(token: str) -> list[str]:
+    """Words of a CamelCase token: "CongratsMayaChen" -> ["Congrats", "Maya", "Chen"]."""
+    return _CAMEL.findall(token)
+
+
+HASHTAG = re.compile(r"#([^\W_][\w]*)")
+
+
+def hashtags(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, body) of each hashtag; start is the offset of the body, after '#'."""
+    return [(m.start(1), m.end(1), m.group(1)) for m in HASHTAG.finditer(text)]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Rough sentence bounds: split after . ! ? or a line break, keeping abbreviations like "Apr." whole
+    only when a digit or lower-case word follows, which is the common case for dates and titles."""
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        if text[start:end].strip():
+            bounds.append((start, end))
+        start = end
+    if text[start:].strip():
+        bounds.append((start, len(text)))
+    return bounds
+
+
+_SENTENCE_END = re.compile(r"(?:[.!?]+(?=\s+[A-Z\"“(])|[!?]+|\n+)")
