@@ -71,6 +71,8 @@ PLATFORM_KEYS: dict[str, Setting] = {
     "connector": Setting(str, "", "connector to use: the platform's own (default) or 'jsonl'"),
     "path": Setting(str, "", "for the jsonl connector: a .jsonl file or a folder of them"),
     "base_url": Setting(str, "", "API endpoint (self-hosted instance, local test server)"),
+    "quota_units_per_day": Setting(int, 10000, "YouTube: Data API quota units the scan may spend per day "
+                                   "(per credential; resets at midnight Pacific time)"),
     "max_wait": Setting(int, 900, "longest wait (seconds) for this platform's rate-limit reset before "
                         "the account is deferred"),
     "page_size": Setting(int, 0, "items asked per API page; 0 = the platform's maximum"),
