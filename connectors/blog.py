@@ -18,7 +18,6 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,13 +25,12 @@ import feedparser
 from bs4 import BeautifulSoup
 
 from connectors.base import AccountRef, Connector, ConnectorError, Coverage, Page, TransientError
-from connectors.http import ApiClient, Pacer
+from connectors.http import ApiClient, shared_pacer
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "blog"
 DEFAULT_FEED_PATH = "/feed/"
-SHARED_PACER = Pacer()
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".tif", ".tiff")
 
 
@@ -41,9 +39,11 @@ class BlogConnector(Connector):
 
     platform = PLATFORM
 
-    def __init__(self, options: dict | None = None, *, client_factory=None):
+    def __init__(self, options: dict | None = None, *, client_factory=None, pacer=None):
         self.options = dict(options or {})
-        self.client_factory = client_factory or partial(ApiClient, pacer=SHARED_PACER)
+        max_wait = self.options.get("max_wait")
+        self.pacer = pacer or shared_pacer(PLATFORM, None if max_wait is None else float(max_wait))
+        self.client_factory = client_factory or ApiClient
 
     def feed_url(self, account: AccountRef) -> str:
         """The feed's address: the registered URL, or the blog host's usual feed path."""
@@ -58,7 +58,7 @@ class BlogConnector(Connector):
     def fetch(self, account: AccountRef, cursor: dict[str, Any] | None) -> Iterator[Page]:
         url = self.feed_url(account)
         cursor = dict(cursor or {})
-        client = self.client_factory(PLATFORM, url, credential_key=account.credential or "")
+        client = self.client_factory(PLATFORM, url, credential_key=account.credential or "", pacer=self.pacer)
         headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
         # Conditional GET only when the previous read was stored: a cursor from an older read still
         # holds the entry digests that decide what is new.

@@ -23,11 +23,11 @@ def body(name: str) -> bytes:
 
 def fast_client(platform, base_url, **kw):
     """The real ApiClient, with a private pacer and no backoff sleeps."""
-    return ApiClient(platform, base_url, pacer=Pacer(), backoff_factor=0, **kw)
+    return ApiClient(platform, base_url, backoff_factor=0, **kw)
 
 
 def connector() -> BlogConnector:
-    return BlogConnector({}, client_factory=fast_client)
+    return BlogConnector({}, client_factory=fast_client, pacer=Pacer())
 
 
 def account(handle=FEED) -> AccountRef:
