@@ -25,7 +25,8 @@ def policy_for(settings: Settings) -> Policy:
     return load_policy(path)
 
 
-def build_engine(settings: Settings, registry: Registry, now: datetime | None = None) -> Engine:
+def build_engine(settings: Settings, registry: Registry, now: datetime | None = None,
+                 checkers=None) -> Engine:
     ctx = CheckContext(students=registry.students, schools=registry.schools, accounts=registry.accounts,
                        options=dict(settings["checks"]), now=now or datetime.now(timezone.utc))
-    return Engine(ctx, policy_for(settings))
+    return Engine(ctx, policy_for(settings), checkers=checkers)

@@ -158,8 +158,9 @@ def _chunks(seq: list, n: int) -> Iterable[list]:
 class Scanner:
     def __init__(self, runtime: Runtime, *, connector_factory: Callable[[str], Connector] | None = None,
                  now: Callable[[], datetime] = utcnow, stop: threading.Event | None = None,
-                 lease_owner: str | None = None, progress: bool = False):
+                 lease_owner: str | None = None, progress: bool = False, checkers=None):
         self.rt = runtime
+        self.checkers = checkers  # None: every registered checker
         self.db = runtime.db
         self.connector_factory = connector_factory or (lambda platform: connector_for(runtime, platform))
         self.now = now
@@ -180,7 +181,8 @@ class Scanner:
 
     def _engine(self, session: Session) -> Engine:
         key = self.rt.key()
-        return build_engine(self.rt.settings, load_registry_from_store(session, key), now=self.now())
+        return build_engine(self.rt.settings, load_registry_from_store(session, key), now=self.now(),
+                            checkers=self.checkers)
 
     # -- runs ------------------------------------------------------------------------------
     def run(self, *, trigger: str = "cli", requested_by: str = "", school: str | None = None,
