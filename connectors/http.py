@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -302,8 +302,10 @@ class ApiClient:
         return self._token is not None
 
     def url_for(self, path_or_url: str) -> str:
-        return check_url(urljoin(self.base_url, path_or_url.lstrip("/")) if "://" not in path_or_url
-                         else path_or_url)
+        # Plain concatenation, not urljoin: a path such as "did:plc:abc" would read as a scheme.
+        if path_or_url.startswith(("https://", "http://")):
+            return check_url(path_or_url)
+        return check_url(self.base_url + path_or_url.lstrip("/"))
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "[token]") if self._token and text else text
