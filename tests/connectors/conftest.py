@@ -3,7 +3,7 @@ for tests that import them from conftest."""
 
 import pytest
 
-from connector_harness import DATA, FakeClock, Store, load  # noqa: F401
+from tests.connectors.connector_harness import DATA, FakeClock, Store, load  # noqa: F401
 
 
 @pytest.fixture

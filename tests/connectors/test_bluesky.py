@@ -13,7 +13,7 @@ from connectors.base import AccountRef, AuthError, NotFound, RateLimited, Transi
 from connectors.bluesky import BlueskyConnector
 from connectors.http import ApiClient, Pacer
 
-from connector_harness import Store, load
+from tests.connectors.connector_harness import Store, load
 
 PDS = "https://pds.example.test"
 PLC = "https://plc.example.test"
