@@ -258,11 +258,12 @@ def video_post(handle: str, video: dict) -> dict:
     description = snippet.get("description") or ""
     tags = snippet.get("tags") or []
     text = "\n\n".join(p for p in (title, description, " ".join(f"#{t}" for t in tags)) if p)
-    media = [{"type": "video", "url": f"https://www.youtube.com/watch?v={video['id']}", "alt": ""}]
+    # Videos and thumbnails carry no alt text on YouTube: `alt` is left out (unknown).
+    media = [{"type": "video", "url": f"https://www.youtube.com/watch?v={video['id']}"}]
     thumbnails = snippet.get("thumbnails") or {}
     for size in THUMBNAIL_ORDER:
         if (thumbnails.get(size) or {}).get("url"):
-            media.append({"type": "image", "url": thumbnails[size]["url"], "alt": ""})
+            media.append({"type": "image", "url": thumbnails[size]["url"]})
             break
     return {
         "type": "post",

@@ -11,7 +11,7 @@ from connectors.base import AccountRef, ConnectorError, NotFound, TransientError
 from connectors.blog import BlogConnector, html_to_text
 from connectors.http import ApiClient, Pacer
 
-from conftest import DATA, Store
+from tests.connectors.connector_harness import DATA, Store
 
 FEED = "https://room12.example.org/feed/"
 ATOM = "https://library.example.org/feeds/posts/default"

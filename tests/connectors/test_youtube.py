@@ -15,7 +15,7 @@ from connectors.base import AccountRef, AuthError, NotFound, RateLimited, Transi
 from connectors.http import ApiClient, Pacer
 from connectors.youtube import QUOTA_TZ, QuotaLedger, YouTubeConnector
 
-from conftest import Store, load
+from tests.connectors.connector_harness import Store, load
 
 API = "https://www.googleapis.com/youtube/v3/"
 KEY = "AIzaSyTESTKEY000000000000000000000000"
@@ -97,8 +97,8 @@ def test_first_scan_pages_through_uploads_with_recording_location(env, day):
     assert concert["created_at"] == "2026-10-20T23:10:04Z"
     assert concert["text"] == ("Fall concert: senior band\n\nThe senior band plays the fall concert.\n"
                                "Thanks to everyone who came!\n\n#band #concert")
-    assert concert["media"] == [{"type": "video", "url": "https://www.youtube.com/watch?v=vid0000003", "alt": ""},
-                                {"type": "image", "url": "https://i.ytimg.com/vi/vid0000003/hqdefault.jpg", "alt": ""}]
+    assert concert["media"] == [{"type": "video", "url": "https://www.youtube.com/watch?v=vid0000003"},
+                                {"type": "image", "url": "https://i.ytimg.com/vi/vid0000003/hqdefault.jpg"}]
     assert by_id["youtube:vid0000002"]["place"] is None
     assert by_id["youtube:vid0000002"]["media"][1]["url"].endswith("maxresdefault.jpg")
     profile = [i for i in items if i["type"] == "profile"][0]
