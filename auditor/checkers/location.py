@@ -1,0 +1,329 @@
+"""SM302-SM305: where a student (or the staff member) can be found.
+
+Four ways a post gives a place away: the platform's geotag, GPS coordinates hidden in a photo's
+EXIF data, a street address or postal code in the words, and a plan that puts students at a named
+place at a stated time (a trip, a game, a pickup). A city named in passing, a visit in the past
+and the school's own name are not findings: none of them tells a stranger where to be and when.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import ClassVar
+
+from auditor.checkers.base import CheckContext, Checker, Example
+from auditor.findings import Span
+from auditor.items import content_views, item_texts
+from auditor.text import fold, sentences
+
+CLAUSE = "§4 Privacy and Confidentiality"
+
+
+def _post(text: str, **extra) -> dict:
+    return {"type": "post", "platform": "x", "account": "ClassAcct", "id": "ex", "kind": "original",
+            "text": text, **extra}
+
+
+# ---------------------------------------------------------------- geotag
+
+
+class PostGeotag(Checker):
+    """The post (or the post it quotes, reposts or likes) carries a platform geotag: a named place or
+    coordinates. A geotag on a class or team post tells anyone where the students were, often
+    where they are every day."""
+
+    id = "SM302"
+    name = "post-geotag"
+    category = "location"
+    severity = "medium"
+    confidence = "high"
+    clause = CLAUSE
+    examples = (
+        Example(_post("Garden day!", place={"name": "Central Park Community Garden", "lat": 43.4, "lon": -79.7}),
+                True, "named place with coordinates"),
+        Example({"type": "like", "platform": "x", "account": "ClassAcct", "id": "ex",
+                 "post": {"text": "Trip day", "place": {"lat": 43.4, "lon": -79.7}}}, True, "liked post, coordinates"),
+        Example(_post("Garden day!", place=None), False, "no geotag"),
+        Example(_post("Garden day!", place={}), False, "empty place"),
+    )
+
+    def check(self, item: dict, ctx: CheckContext):
+        for view in content_views(item):
+            place = view.post.get("place")
+            if not isinstance(place, dict):
+                continue
+            name = place.get("name") if isinstance(place.get("name"), str) else ""
+            has_coords = isinstance(place.get("lat"), (int, float)) and isinstance(place.get("lon"), (int, float))
+            if not name and not has_coords:
+                continue
+            field = f"{view.path}.place" if view.path else "place"
+            spans = [Span(f"{field}.name", 0, len(name), name)] if name else []
+            yield self.finding(
+                item, reason="post is geotagged", via=view.via, spans=spans, key="" if name else field,
+                explanation={"place": name or None, "coordinates": has_coords},
+            )
+
+
+# ---------------------------------------------------------------- EXIF GPS
+
+
+class ImageGpsExif(Checker):
+    """An attached image (fetched to a local file) carries GPS coordinates in its EXIF data. Most
+    big platforms strip them on upload, blogs and exports often keep them, and they are precise
+    to the metre: the photo of a class garden can give away a home's backyard."""
+
+    id = "SM303"
+    name = "image-gps-exif"
+    category = "location"
+    severity = "high"
+    confidence = "high"
+    clause = CLAUSE
+    examples = (
+        Example(_post("Garden day", media=[{"type": "image", "url": "https://example/1.jpg",
+                                            "path": "tests/data/privacy/gps.jpg"}]), True, "EXIF GPS block"),
+        Example(_post("Field day", media=[{"type": "image", "url": "https://example/1.jpg",
+                                           "path": "tests/data/privacy/no-face.jpg"}]), False, "no GPS block"),
+        Example(_post("Field day", media=[{"type": "image", "url": "https://example/1.jpg"}]), False,
+                "no local file: nothing to read"),
+        Example(_post("Field day"), False, "no media"),
+    )
+
+    def check(self, item: dict, ctx: CheckContext):
+        from auditor.images import ImageError, analyse
+
+        for view in content_views(item):
+            for i, media in enumerate(view.post.get("media") or ()):
+                if not isinstance(media, dict) or not media.get("path") or media.get("type", "image") != "image":
+                    continue
+                try:
+                    facts = analyse(media["path"])
+                except ImageError:
+                    continue
+                if facts.gps is None:
+                    continue
+                field = f"{view.path}.media[{i}]" if view.path else f"media[{i}]"
+                lat, lon = facts.gps
+                yield self.finding(
+                    item, reason="photo carries GPS coordinates in its EXIF data", via=view.via,
+                    key=f"{field}:{facts.sha256[:16]}",
+                    explanation={"media": field, "lat": round(lat, 4), "lon": round(lon, 4)},
+                )
+
+
+# ---------------------------------------------------------------- street address / postal code
+
+_STREET_TYPES = (
+    "street|st|avenue|ave|av|road|rd|drive|dr|crescent|cres|cr|court|ct|boulevard|blvd|lane|ln|way|"
+    "place|pl|terrace|terr|trail|trl|parkway|pkwy|circle|cir|highway|hwy|line|sideroad|concession|"
+    "gate|grove|square|sq|close|row|path|crossing|mews|quay|landing|esplanade|promenade|alley|"
+    "boardwalk|circuit|heath|green|walk")
+_DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?)?"
+_NAME_WORD = r"(?:[A-ZÀ-Ý][\w'’\-]*|\d{1,3}(?:st|nd|rd|th))"
+STREET_ADDRESS = re.compile(
+    r"(?<![\w$#.,/])(?P<number>\d{1,6}[A-Za-z]?(?:[-–]\d{1,6})?),?\s+"
+    r"(?P<name>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,3})\s+"
+    r"(?P<type>(?i:" + _STREET_TYPES + r"))\b\.?" + _DIRECTION
+)
+_FR_STREET_TYPES = "rue|avenue|av|boulevard|boul|blvd|chemin|ch|route|rang|place|allée|allee|promenade|montée|montee|croissant|impasse|côte|cote"
+FRENCH_ADDRESS = re.compile(
+    r"(?<![\w$#.,/])(?P<number>\d{1,6}[A-Za-z]?),?\s+(?P<type>(?i:" + _FR_STREET_TYPES + r"))\.?\s+"
+    r"(?:(?:de\s+la|du|des|de|d['’])\s*)?(?P<name>[A-ZÀ-Ý][\w'’\-]*(?:\s+[A-ZÀ-Ý][\w'’\-]*){0,3})"
+)
+# A street word that is also an everyday word: it must be capitalised to count ("14 Heron Court").
+_LOWER_OK = frozenset({"st", "ave", "rd", "blvd", "dr", "cres", "ct", "hwy", "pkwy", "ln"})
+POSTAL_CODE = re.compile(r"(?<![\w-])[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ -]?\d[ABCEGHJ-NPRSTV-Z]\d(?![\w-])")
+_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+           "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
+US_ZIP = re.compile(r"\b(?:" + _STATES + r"),?\s+\d{5}(?:-\d{4})?\b")
+
+
+def street_addresses(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) for each street address, postal code or state + ZIP in the text."""
+    for m in STREET_ADDRESS.finditer(text):
+        typ = m.group("type")
+        if typ[0].islower() and typ.lower() not in _LOWER_OK:
+            continue
+        yield m.start(), m.end(), "street address"
+    for m in FRENCH_ADDRESS.finditer(text):
+        yield m.start(), m.end(), "street address"
+    for m in POSTAL_CODE.finditer(text):
+        yield m.start(), m.end(), "postal code"
+    for m in US_ZIP.finditer(text):
+        yield m.start(), m.end(), "ZIP code"
+
+
+class StreetAddress(Checker):
+    """A street address ("27 Birch Hollow Cres.", "410 Mill St. W", "12, rue Principale"), a Canadian
+    postal code, or a US state and ZIP code. A home address is the worst case, but a meeting point
+    or a venue's address also tells strangers where students will be. Room numbers, team numbers
+    and quantities are not addresses: the words after the number must name a street."""
+
+    id = "SM304"
+    name = "street-address"
+    category = "location"
+    severity = "high"
+    confidence = "high"
+    clause = CLAUSE
+    examples = (
+        Example(_post("Drop donations at my place: 27 Birch Hollow Cres., L9K 2T4"), True, "address and postal code"),
+        Example(_post("Pickup is in front of 212 Lakeshore Rd W at 7"), True, "abbreviated street type, direction"),
+        Example(_post("Rendez-vous au 45, rue Principale à 9 h"), True, "French address"),
+        Example(_post("Mail it to the office, K2P 1J9."), True, "postal code alone"),
+        Example(_post("Results posted outside room 214 by noon."), False, "room number"),
+        Example(_post("Team 4827 placed 3rd out of 40 teams."), False, "team number"),
+        Example(_post("We read 212 pages in 3 way teams!"), False, "numbers before ordinary words"),
+    )
+
+    def check(self, item: dict, ctx: CheckContext):
+        for field, text, via in item_texts(item):
+            for start, end, kind in street_addresses(text):
+                yield self.finding(item, reason=f"{kind} in the post", via=via,
+                                   spans=[Span(field, start, end, text[start:end])], explanation={"kind": kind})
+
+
+# ---------------------------------------------------------------- where students will be, and when
+
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WEEKDAY_ABBR = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.(?=,?\s)"
+_MONTHS = ("january|february|march|april|june|july|august|september|october|november|december|"
+           r"jan\.?|feb\.?|mar\.?|apr\.?|jun\.?|jul\.?|aug\.?|sept?\.?|oct\.?|nov\.?|dec\.?|may")
+_FR_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_FR_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+TIME_ANCHOR = re.compile(
+    r"\b(?:"
+    r"(?:" + _WEEKDAYS + r")s?|" + _WEEKDAY_ABBR + r"|"
+    r"tomorrow|tonight|today|this\s+(?:morning|afternoon|evening|weekend|week)|"
+    r"next\s+(?:week|weekend|month|" + _WEEKDAYS + r")|"
+    r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + _MONTHS + r")\b|"
+    r"\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|(?<![\d:])\d{1,2}:\d{2}(?![\d:])|noon|"
+    r"demain|ce\s+soir|aujourd['’]hui|cette\s+semaine|la\s+semaine\s+prochaine|(?:" + _FR_DAYS + r")|"
+    r"\d{1,2}(?:er)?\s+(?:" + _FR_MONTHS + r")|\d{1,2}\s?h(?:\s?\d{2})?\b|midi"
+    r")",
+    re.IGNORECASE)
+PAST = re.compile(
+    r"\b(?:yesterday|last\s+(?:week|night|weekend|month|year|" + _WEEKDAYS + r")|ago|earlier|"
+    r"visited|went|was|were|had|spent|came|returned|got\s+back|enjoyed|loved|thanks?\s+(?:to|for)|"
+    r"thank\s+you|hier|avons|sommes\s+allés|était)\b",
+    re.IGNORECASE)
+# Places named after one of these words are where someone will be ("at the Kestrel Marsh").
+# ("à" alone is left out: "Bravo à Noémie" thanks a person.)
+_AT = r"(?:at|au|aux|à\s+la|à\s+l['’]|chez)"
+_ARTICLE = r"(?:(?:the|a|an|la|le|les|l['’])\s+)?"
+_TOWARD = r"(?:(?:at|to|on|into|onto|au|aux)\s+" + _ARTICLE + r"|for\s+the\s+)"
+_CAP_WORD = r"[A-ZÀ-Ý][\w'’\-]*\.?"
+_CONNECT = r"(?:of|the|de|du|des|la|le|d['’]|and|&|on|at)"
+PLACE_SEQ = re.compile(_CAP_WORD + r"(?:\s+(?:" + _CONNECT + r"\s+)*" + _CAP_WORD + r")*")
+# Kinds of places people go to: a capitalised name holding one of these is a venue on its own.
+VENUES = frozenset("""
+centre center museum gallery theatre theater théâtre arena stadium library bibliothèque zoo aquarium
+planetarium farm orchard marsh beach plage conservation camp hall auditorium gym gymnasium pool rink
+complex fairgrounds station trailhead park parc gardens pavilion amphitheatre legislature observatory
+lodge mall plaza market marché cinema cinéma collège college university université campus arboretum
+sanctuary reserve fieldhouse fairground ymca ywca quarry speedway racetrack bowl centre-ville musée
+salle aréna
+""".split())
+# Natural features and landmarks: a venue only when something moves toward them ("on Parliament Hill").
+LANDMARKS = frozenset("hill falls bay lake island valley point mountain forest woods river creek trail ski "
+                      "harbour harbor cove ridge peak glen".split())
+NOT_PLACE_WORDS = frozenset(
+    (_WEEKDAYS + "|january|february|march|april|may|june|july|august|september|october|november|december|"
+     "today|tonight|tomorrow|grade|gr|room|period|team|mr|mrs|ms|dr|mme|mlle|coach|i|we|our|my").split("|"))
+
+
+def _school_names(ctx: CheckContext) -> frozenset[str]:
+    def build():
+        names = set()
+        for s in ctx.schools:
+            for n in [s.name, s.code, *s.aliases]:
+                if n:
+                    names.add(" ".join(fold(n).split()))
+        return frozenset(names)
+    return ctx.cached("location_school_names", build)
+
+
+def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, why) of named places in a sentence; offsets are the text's."""
+    out = []
+    for m in PLACE_SEQ.finditer(sentence):
+        words = [w.strip(".").lower() for w in m.group().split()]
+        if all(w in NOT_PLACE_WORDS or not w for w in words):
+            continue
+        folded = " ".join(fold(m.group()).replace(".", " ").split())
+        if folded in schools or any(folded == f"{s} {w}" for s in schools for w in ("ss", "ps", "hs")):
+            continue
+        before = sentence[max(0, m.start() - 12):m.start()]
+        at = re.search(r"\b" + _AT + r"\s*?" + r"(?P<article>\s" + _ARTICLE + r")?$", before, re.IGNORECASE)
+        # "at the Gurdwara", "at the Museum": one word after an article is a kind of place, not a name.
+        after_at = at is not None and (len(words) >= 2 or not (at.group("article") or "").strip())
+        toward = re.search(r"\b" + _TOWARD + r"$", before, re.IGNORECASE) is not None
+        venue = any(w in VENUES for w in words) and len(words) >= 2
+        landmark = any(w in LANDMARKS for w in words) and toward
+        if after_at and not _looks_like_person(m.group()):
+            out.append((offset + m.start(), offset + m.end(), "named place after 'at'"))
+        elif venue:
+            out.append((offset + m.start(), offset + m.end(), "named venue"))
+        elif landmark:
+            out.append((offset + m.start(), offset + m.end(), "named landmark"))
+    return out
+
+
+def _looks_like_person(words: str) -> bool:
+    first = words.split()[0].rstrip(".").lower()
+    return first in ("mr", "mrs", "ms", "dr", "mme", "mlle", "coach", "m")
+
+
+def whereabouts(text: str, schools: frozenset[str]) -> Iterator[tuple[tuple[int, int], tuple[int, int], str]]:
+    """((place start, end), (time start, end), why) for each sentence that puts people at a named
+    place at a stated, coming time. A time stated in the sentence before counts too
+    ("Trip tomorrow! We'll be at the Science Centre.")."""
+    bounds = sentences(text)
+    prev_time = None
+    for start, end in bounds:
+        sent = text[start:end]
+        times = [(start + m.start(), start + m.end()) for m in TIME_ANCHOR.finditer(sent)]
+        past = PAST.search(sent) is not None
+        if not past:
+            places = _places(sent, start, schools)
+            time = times[0] if times else prev_time
+            if places and time:
+                p = places[0]
+                yield (p[0], p[1]), time, p[2]
+        prev_time = times[-1] if times and not past else None
+
+
+class StudentWhereabouts(Checker):
+    """Where students will be at a stated time: a trip, game, pickup or event with a day, date or
+    clock time and a named place ("buses leave Thursday at 8:15 for the Kestrel Marsh", "on
+    Parliament Hill at 10 am"). A city or region named in passing, a visit told in the past tense,
+    a place without a time, and the school's own name are not this rule."""
+
+    id = "SM305"
+    name = "student-whereabouts"
+    category = "location"
+    severity = "high"
+    confidence = "medium"
+    clause = CLAUSE
+    examples = (
+        Example(_post("Gr. 7s are off to Maple Ridge Ski Hill tomorrow! Bus departs 8:00."), True, "trip tomorrow"),
+        Example(_post("Science fair qualifier on Sat., Apr. 18, 9 a.m., Riverside Community Centre."), True,
+                "date, time and venue"),
+        Example(_post("Trip day is Friday! We'll be at the Grand River Conservation Area all day."), True,
+                "time in the sentence before"),
+        Example(_post("Demain, sortie au Musée des Beaux-Arts avec mes élèves!"), True, "French"),
+        Example(_post("Last week's trip to the Riverside Science Centre was a huge hit!"), False, "past visit"),
+        Example(_post("All buses in the Kestrel Bay area are cancelled today."), False, "region in passing"),
+        Example(_post("Join us at the mosque this Friday for prayers."), False, "no named place"),
+        Example(_post("Our pen pals live in Yellowknife. Next week we mail our letters."), False, "city"),
+    )
+
+    def check(self, item: dict, ctx: CheckContext):
+        schools = _school_names(ctx)
+        for field, text, via in item_texts(item):
+            for (ps, pe), (ts, te), why in whereabouts(text, schools):
+                spans = [Span(field, ps, pe, text[ps:pe]), Span(field, ts, te, text[ts:te])]
+                yield self.finding(item, reason="says where students will be, and when", via=via, spans=spans,
+                                   explanation={"place": why, "time": text[ts:te]})
+
+
+CHECKERS = [PostGeotag, ImageGpsExif, StreetAddress, StudentWhereabouts]
