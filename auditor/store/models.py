@@ -187,3 +187,25 @@ class ScanRequest(Base):
     finished_at: Mapped[datetime | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id"))
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class SummarySend(Base):
+    """One weekly summary to one recipient: the ledger that makes a restart never send a week twice.
+
+    A row is inserted (status `sending`) before the message leaves, so the unique key is the claim;
+    a failure leaves `failed` with the error and is retried on the next send of that week.
+    """
+
+    __tablename__ = "summary_sends"
+    __table_args__ = (UniqueConstraint("week", "scope", "recipient", name="uq_summary_send_week_scope_recipient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), index=True)  # ISO week, e.g. 2026-W48
+    scope: Mapped[str] = mapped_column(String(40))  # "school:<code>" or "board"
+    recipient: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
