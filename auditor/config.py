@@ -74,6 +74,21 @@ PLATFORM_KEYS: dict[str, Setting] = {
     "quota_units_per_day": Setting(int, 10000, "YouTube: Data API quota units the scan may spend per day "
                                    "(per credential; resets at midnight Pacific time)"),
     "max_wait": Setting(int, 900, "longest wait (seconds) for this platform's rate-limit reset before "
+    "web": {
+        "host": Setting(str, "127.0.0.1", "address `auditor web` listens on (put a TLS reverse proxy in front)"),
+        "port": Setting(int, 8080, "port `auditor web` listens on"),
+        "threads": Setting(int, 8, "waitress worker threads serving the console"),
+        "secret_key_file": Setting(str, "web-secret.key", "file holding the key that signs session cookies "
+                                   "(created with mode 0600 on first start); AUDITOR_WEB_SECRET overrides it"),
+        "secure_cookies": Setting(bool, True, "send the session cookie only over HTTPS; false only for "
+                                  "plain-HTTP use on loopback"),
+        "session_hours": Setting(int, 8, "hours a sign-in lasts"),
+        "proxy_hops": Setting(int, 0, "reverse proxies in front that set X-Forwarded-For/-Proto/-Host/-Prefix "
+                              "(0 = trust no forwarded header)"),
+        "login_max_attempts": Setting(int, 5, "failed sign-ins per e-mail within the window before sign-in "
+                                      "is refused (an IP gets four times as many)"),
+        "login_window_seconds": Setting(int, 900, "window (seconds) over which failed sign-ins are counted"),
+    },
                         "the account is deferred"),
     "page_size": Setting(int, 0, "items asked per API page; 0 = the platform's maximum"),
     "appview_url": Setting(str, "", "Bluesky: AppView that hydrates followed profiles (e.g. "

@@ -209,3 +209,32 @@ class SummarySend(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class User(Base):
+    """A person who signs in to the web console. Admins see every school; a principal or a viewer is
+    bound to one school. `session_version` is bumped when the user is disabled or the password
+    changes, so a signed session cookie issued before that stops working."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
+    role: Mapped[str] = mapped_column(String(16))  # admin, principal, viewer
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    school: Mapped[School | None] = relationship()
+
+
+class LoginAttempt(Base):
+    """Sign-in attempts, kept for a short window to rate-limit password guessing across processes."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(index=True)
