@@ -60,20 +60,20 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     "retention": {
         "raw_item_days": Setting(int, 400, "days stored raw items are kept; findings keep their evidence"),
     },
+    "imports": {
+        "cache_dir": Setting(str, "", "where photos from imported exports are copied so checks can read "
+                             "them; empty means the system temp folder"),
+        "page_size": Setting(int, 1000, "items per page when an export is imported"),
+        "max_member_bytes": Setting(int, 4 * 1024**3, "largest file an export may hold (bytes)"),
+        "max_total_bytes": Setting(int, 32 * 1024**3, "largest total size an export may expand to (bytes)"),
+        "max_media_bytes": Setting(int, 200 * 1024**2, "largest photo copied out of an export (bytes)"),
+        "x_credential": Setting(str, "", "env:NAME or file:PATH of an X token used to look up the ids in "
+                                "an X archive's following.js, when the account has none"),
+    },
     "report": {
         "base_url": Setting(str, "", "public URL of the reports/console, used for links in emails"),
         "output_dir": Setting(str, "reports-out", "where reports are written"),
     },
-}
-
-# Per-platform tables: [platforms.x], [platforms.mastodon], ... Keys any platform may use.
-PLATFORM_KEYS: dict[str, Setting] = {
-    "connector": Setting(str, "", "connector to use: the platform's own (default) or 'jsonl'"),
-    "path": Setting(str, "", "for the jsonl connector: a .jsonl file or a folder of them"),
-    "base_url": Setting(str, "", "API endpoint (self-hosted instance, local test server)"),
-    "quota_units_per_day": Setting(int, 10000, "YouTube: Data API quota units the scan may spend per day "
-                                   "(per credential; resets at midnight Pacific time)"),
-    "max_wait": Setting(int, 900, "longest wait (seconds) for this platform's rate-limit reset before "
     "web": {
         "host": Setting(str, "127.0.0.1", "address `auditor web` listens on (put a TLS reverse proxy in front)"),
         "port": Setting(int, 8080, "port `auditor web` listens on"),
@@ -89,6 +89,16 @@ PLATFORM_KEYS: dict[str, Setting] = {
                                       "is refused (an IP gets four times as many)"),
         "login_window_seconds": Setting(int, 900, "window (seconds) over which failed sign-ins are counted"),
     },
+}
+
+# Per-platform tables: [platforms.x], [platforms.mastodon], ... Keys any platform may use.
+PLATFORM_KEYS: dict[str, Setting] = {
+    "connector": Setting(str, "", "connector to use: the platform's own (default) or 'jsonl'"),
+    "path": Setting(str, "", "for the jsonl connector: a .jsonl file or a folder of them"),
+    "base_url": Setting(str, "", "API endpoint (self-hosted instance, local test server)"),
+    "quota_units_per_day": Setting(int, 10000, "YouTube: Data API quota units the scan may spend per day "
+                                   "(per credential; resets at midnight Pacific time)"),
+    "max_wait": Setting(int, 900, "longest wait (seconds) for this platform's rate-limit reset before "
                         "the account is deferred"),
     "page_size": Setting(int, 0, "items asked per API page; 0 = the platform's maximum"),
     "appview_url": Setting(str, "", "Bluesky: AppView that hydrates followed profiles (e.g. "

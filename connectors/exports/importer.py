@@ -1,0 +1,124 @@
+"""What every export importer shares: options from the settings, paging, and the re-import rule.
+
+An export is a complete listing of what it holds, so the final page declares its item types
+complete. Pages are cut every `page_size` items so memory stays flat; only the last page carries
+the new cursor (the export's digest), so a crash half-way re-imports from the start, and a
+second import of the same file yields nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from abc import abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.items import validate_item
+from connectors.base import AccountRef, Connector, Coverage, Page
+from connectors.exports.safe_archive import ExportError, Limits
+
+log = logging.getLogger(__name__)
+
+ALL_TYPES = frozenset({"post", "like", "follow", "profile"})
+
+
+@dataclass
+class ImportOptions:
+    page_size: int = 1000
+    cache_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "auditor-exports")
+    limits: Limits = field(default_factory=Limits)
+    x_credential: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> "ImportOptions":
+        """Accepts auditor.config.Settings, a plain {"imports": {...}} dict, or None (defaults)."""
+        if settings is None:
+            return cls()
+        try:
+            section = dict(settings["imports"])
+        except (KeyError, TypeError):
+            return cls()
+        opts = cls()
+        if section.get("page_size"):
+            opts.page_size = int(section["page_size"])
+        if section.get("cache_dir"):
+            resolve = getattr(settings, "resolve_path", None)
+            opts.cache_dir = resolve(section["cache_dir"]) if resolve else Path(section["cache_dir"])
+        caps = {k: section[k] for k in ("max_member_bytes", "max_total_bytes", "max_media_bytes")
+                if section.get(k)}
+        if caps:
+            opts.limits = Limits(**{**opts.limits.__dict__, **caps})
+        opts.x_credential = section.get("x_credential") or ""
+        return opts
+
+
+def same_handle(a: str, b: str) -> bool:
+    return a.strip().lstrip("@").casefold() == b.strip().lstrip("@").casefold()
+
+
+class ExportConnector(Connector):
+    """Base of the importers: subclasses say what the export holds and yield its items."""
+
+    platform: str
+    format_name: str
+
+    def __init__(self, path: Path, options: ImportOptions | None = None):
+        self.path = Path(path)
+        self.options = options or ImportOptions()
+        self.warnings: list[str] = []  # things the import could not do, for the import log
+
+    def warn(self, message: str) -> None:
+        log.warning("%s: %s", self.path, message)
+        self.warnings.append(message)
+
+    @abstractmethod
+    def digest(self) -> str:
+        """A fingerprint of the export's content: the cursor that makes a re-import a no-op."""
+
+    @abstractmethod
+    def items(self, account: AccountRef) -> Iterator[dict]:
+        """Normalized items, in export order."""
+
+    @abstractmethod
+    def complete_types(self) -> set[str]:
+        """Item types this export lists in full (what it holds)."""
+
+    def media_dir(self, digest: str) -> Path:
+        d = self.options.cache_dir / f"{self.platform}-{digest[:16]}"
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def fetch(self, account: AccountRef, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        if account.platform != self.platform:
+            raise ExportError(f"{self.path}: is a {self.format_name}, which belongs to {self.platform}, "
+                              f"not to the {account.platform} account {account.handle}")
+        digest = self.digest()
+        if cursor and cursor.get("export_digest") == digest:
+            return
+        self._digest = digest
+        # Keep whatever else the cursor holds (an API connector's since_id, say).
+        new_cursor = {**(cursor or {}), "export_digest": digest}
+        size = max(1, self.options.page_size)
+        batch: list[dict] = []
+        held: list[dict] | None = None
+        seen: set[str] = set()
+        for item in self.items(account):
+            where = f"{self.path}: item {item.get('id')}"
+            validate_item(item, where)
+            if item["id"] in seen:  # an export can list one thing twice (split parts, edits)
+                continue
+            seen.add(item["id"])
+            batch.append(item)
+            if len(batch) >= size:
+                if held is not None:
+                    yield Page(held, cursor, Coverage(item_ids={i["id"] for i in held}))
+                held, batch = batch, []
+        if held is not None and batch:
+            yield Page(held, cursor, Coverage(item_ids={i["id"] for i in held}))
+            held = None
+        last = held if held is not None else batch
+        yield Page(last, new_cursor, Coverage(item_ids={i["id"] for i in last},
+                                              complete_types=self.complete_types()))
