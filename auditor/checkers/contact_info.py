@@ -39,20 +39,27 @@ PERSONAL_CUE = re.compile(
     r"\b(?:cell(?:phone)?|cel|mobile|portable|text(?:ing)?|txt|sms|whats\s?app|signal|telegram|"
     r"personal|private|home|my\s+(?:number|phone|line)|call\s+me|reach\s+me|ping\s+me|me\s+at|me\s+on)\b",
     re.IGNORECASE)
+# An office, or an organisation named by what it is ("call the Distress Centre at ...").
 ORG_CUE = re.compile(
-    r"\b(?:office|main\s+(?:line|number)|reception|front\s+desk|switchboard|helpline|hotline|"
-    r"toll[-\s]?free|attendance|fax|bureau|secr[ée]tariat)\b",
+    r"\b(?:office|main\s+(?:line|number)|reception|front\s+desk|switchboard|help\s?line|hotline|"
+    r"toll[-\s]?free|attendance|fax|bureau|secr[ée]tariat|school|centre|center|clinic|hospital|"
+    r"library|society|association|foundation|services|council|police|ministry|agency|crisis|distress)\b",
     re.IGNORECASE)
 CUE_WINDOW_BEFORE = 40
 CUE_WINDOW_AFTER = 16
 
 EMAIL = re.compile(r"(?<![\w.+\-@])[A-Za-z0-9][A-Za-z0-9._%+\-]*@(?P<domain>[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
-# "name [at] example [dot] com", "name (at) example.com", "name at example dot com".
-_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
+# "name [at] example [dot] com", "name (at) example.com", "name at example dot com". A bare " at "
+# needs a spelled-out " dot " too: "look at example.com" is a web address, not a mailbox.
+_TLD = r"(?:com|ca|net|org|edu|me|io|co|info|us)\b"
+_BR_AT = r"\s*[\[({<]\s*at\s*[\])}>]\s*"
+_BR_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\.)"
+_WORD_DOT = r"\s+dot\s+"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_LOCAL = r"(?<![\w.@])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+\-]*)"
 OBFUSCATED_EMAIL = re.compile(
-    r"(?<![\w.@])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+\-]*)" + _AT +
-    r"(?P<domain>[A-Za-z0-9\-]+(?:" + _DOT + r"[A-Za-z0-9\-]+)*" + _DOT + r"(?:com|ca|net|org|edu|me|io|co|info|us))\b",
+    _LOCAL + r"(?:" + _BR_AT + r"(?P<domain>[A-Za-z0-9\-]+(?:" + _BR_DOT + r"[A-Za-z0-9\-]+)*" + _BR_DOT + _TLD + r")"
+    r"|\s+at\s+(?P<domain2>[A-Za-z0-9\-]+(?:" + _WORD_DOT + r"[A-Za-z0-9\-]+)*" + _WORD_DOT + _TLD + r"))",
     re.IGNORECASE)
 ROLE_MAILBOXES = frozenset({"info", "contact", "office", "admin", "hello", "support", "help", "inquiries",
                             "enquiries", "media", "press", "noreply", "no-reply", "webmaster"})
@@ -220,7 +227,7 @@ class PersonalEmail(Checker):
             for m in OBFUSCATED_EMAIL.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
-                domain = re.sub(_DOT, ".", m.group("domain"), flags=re.IGNORECASE).lower()
+                domain = re.sub(_DOT, ".", m.group("domain") or m.group("domain2"), flags=re.IGNORECASE).lower()
                 if "." not in domain or m.group("local").lower() in ("me", "us", "them", "him", "her"):
                     continue
                 yield from self._judge(item, field, text, via, m.start(), m.end(), domain,

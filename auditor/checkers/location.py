@@ -204,6 +204,7 @@ TIME_ANCHOR = re.compile(
 PAST = re.compile(
     r"\b(?:yesterday|last\s+(?:week|night|weekend|month|year|" + _WEEKDAYS + r")|ago|earlier|"
     r"visited|went|was|were|had|spent|came|returned|got\s+back|enjoyed|loved|thanks?\s+(?:to|for)|"
+    r"toured|explored|attended|hosted|celebrated|performed|competed|played|finished|wrapped|did|"
     r"thank\s+you|hier|avons|sommes\s+allés|était)\b",
     re.IGNORECASE)
 # Places named after one of these words are where someone will be ("at the Kestrel Marsh").
@@ -212,7 +213,7 @@ _AT = r"(?:at|au|aux|à\s+la|à\s+l['’]|chez)"
 _ARTICLE = r"(?:(?:the|a|an|la|le|les|l['’])\s+)?"
 _TOWARD = r"(?:(?:at|to|on|into|onto|au|aux)\s+" + _ARTICLE + r"|for\s+the\s+)"
 _CAP_WORD = r"[A-ZÀ-Ý][\w'’\-]*\.?"
-_CONNECT = r"(?:of|the|de|du|des|la|le|d['’]|and|&|on|at)"
+_CONNECT = r"(?:of|the|de|du|des|la|le|d['’]|and|&)"
 PLACE_SEQ = re.compile(_CAP_WORD + r"(?:\s+(?:" + _CONNECT + r"\s+)*" + _CAP_WORD + r")*")
 # Kinds of places people go to: a capitalised name holding one of these is a venue on its own.
 VENUES = frozenset("""
@@ -259,18 +260,32 @@ def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[i
         toward = re.search(r"\b" + _TOWARD + r"$", before, re.IGNORECASE) is not None
         venue = any(w in VENUES for w in words) and len(words) >= 2
         landmark = any(w in LANDMARKS for w in words) and toward
+        end = m.end()
+        if sentence[end - 1] == "." and len(words[-1]) > 3:  # a full stop, not "St." or "Mt."
+            end -= 1
+        m_start = m.start()
         if after_at and not _looks_like_person(m.group()):
-            out.append((offset + m.start(), offset + m.end(), "named place after 'at'"))
+            out.append((offset + m_start, offset + end, "named place after 'at'"))
         elif venue:
-            out.append((offset + m.start(), offset + m.end(), "named venue"))
+            out.append((offset + m_start, offset + end, "named venue"))
         elif landmark:
-            out.append((offset + m.start(), offset + m.end(), "named landmark"))
+            out.append((offset + m_start, offset + end, "named landmark"))
     return out
 
 
 def _looks_like_person(words: str) -> bool:
     first = words.split()[0].rstrip(".").lower()
     return first in ("mr", "mrs", "ms", "dr", "mme", "mlle", "coach", "m")
+
+
+# Words that say the plan is about students (a class, a team, a trip), not a staff outing.
+STUDENT_CUE = re.compile(
+    r"\b(?:students?|kids|children|class(?:es)?|(?:gr(?:ade)?\.?\s*\d+|\d+(?:st|nd|rd|th)?\s+grade)\w*|"
+    r"\d+(?:st|nd|rd|th)?\s*graders|graders|kindergarten|kindies|jk|sk|team|teams|players|athletes|club|"
+    r"choir|band|cast|crew|squad|boys|girls|campers|trip|field\s*trip|excursion|tournament|tryouts|practice|"
+    r"rehearsal|recital|concert|qualifier|competition|science\s+fair|"
+    r"élèves|eleves|classe|équipe|equipe|sortie)\b",
+    re.IGNORECASE)
 
 
 def whereabouts(text: str, schools: frozenset[str]) -> Iterator[tuple[tuple[int, int], tuple[int, int], str]]:
@@ -319,11 +334,20 @@ class StudentWhereabouts(Checker):
 
     def check(self, item: dict, ctx: CheckContext):
         schools = _school_names(ctx)
-        for field, text, via in item_texts(item):
+        texts = list(item_texts(item))
+        if not any(STUDENT_CUE.search(text) for _f, text, _v in texts) and not _names_student(item, ctx):
+            return
+        for field, text, via in texts:
             for (ps, pe), (ts, te), why in whereabouts(text, schools):
                 spans = [Span(field, ps, pe, text[ps:pe]), Span(field, ts, te, text[ts:te])]
                 yield self.finding(item, reason="says where students will be, and when", via=via, spans=spans,
                                    explanation={"place": why, "time": text[ts:te]})
+
+
+def _names_student(item: dict, ctx: CheckContext) -> bool:
+    from auditor.checkers.student_name import item_mentions
+
+    return next(item_mentions(item, ctx), None) is not None
 
 
 CHECKERS = [PostGeotag, ImageGpsExif, StreetAddress, StudentWhereabouts]

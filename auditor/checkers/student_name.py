@@ -15,6 +15,7 @@ turns a folded match back into the words of the post is built only for a text th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -134,6 +135,7 @@ class RosterMatcher:
 
 
 def _name_case(words: str) -> bool:
+    words = "".join(c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c))
     letters = [w for w in re.split(r"[\W_]+", words) if w]
     if not letters:
         return False
