@@ -187,6 +187,8 @@ class ScanRequest(Base):
     finished_at: Mapped[datetime | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id"))
     message: Mapped[str] = mapped_column(Text, default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # the serving process running it
+    claim_expires_at: Mapped[datetime | None]  # renewed while it runs; past = its process died
 
 
 class SummarySend(Base):

@@ -1,4 +1,4 @@
-"""summary_sends: the ledger of weekly compliance emails
+"""summary_sends (the ledger of weekly compliance emails); scan_requests claim columns
 
 Revision ID: 0002
 Revises: 0001
@@ -32,9 +32,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("summary_sends", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_summary_sends_week"), ["week"], unique=False)
+    with op.batch_alter_table("scan_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_by", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("claim_expires_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("scan_requests", schema=None) as batch_op:
+        batch_op.drop_column("claim_expires_at")
+        batch_op.drop_column("claimed_by")
     with op.batch_alter_table("summary_sends", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_summary_sends_week"))
     op.drop_table("summary_sends")
