@@ -274,6 +274,9 @@ class Scanner:
 
     def scan_account(self, account_id: int, run_id: int, engine: Engine, *, recheck: bool = False,
                      connector: Connector | None = None) -> AccountOutcome:
+        """Read one account. A forced `connector` (a data export) neither reads nor moves the account's
+        API cursor, and its listing never marks items removed: an export is a snapshot of the past,
+        so later posts missing from it were not deleted."""
         with self.db.session() as s:
             acc = s.get(m.Account, account_id)
             key = acc.key
@@ -288,8 +291,11 @@ class Scanner:
             if recheck:
                 self._recheck(account_id, run_id, engine, outcome)
             else:
-                conn = connector or self.connector_factory(ref.platform)
-                self._read(conn, ref, cursor, account_id, run_id, engine, outcome)
+                if connector is not None:
+                    self._read(connector, ref, None, account_id, run_id, engine, outcome, snapshot=True)
+                else:
+                    conn = self.connector_factory(ref.platform)
+                    self._read(conn, ref, cursor, account_id, run_id, engine, outcome)
         except ConnectorError as exc:
             outcome.outcome, outcome.message = exc.status, str(exc)
             log.info("account %s: %s: %s", key, exc.status, exc)
@@ -318,19 +324,19 @@ class Scanner:
         return outcome
 
     def _read(self, conn: Connector, ref: AccountRef, cursor: dict | None, account_id: int, run_id: int,
-              engine: Engine, outcome: AccountOutcome) -> None:
+              engine: Engine, outcome: AccountOutcome, snapshot: bool = False) -> None:
         seen = Coverage()
         for page in conn.fetch(ref, cursor):
-            self._store_page(page, account_id, run_id, engine, outcome)
+            self._store_page(page, account_id, run_id, engine, outcome, keep_cursor=snapshot)
             seen.item_ids |= page.coverage.item_ids
             seen.complete_types |= page.coverage.complete_types
             if self.stop.is_set():
                 raise ConnectorError("interrupted; resumes from the stored cursor next run")
-        if seen.complete_types:
+        if seen.complete_types and not snapshot:
             self._mark_removed(account_id, seen)
 
     def _store_page(self, page: Page, account_id: int, run_id: int, engine: Engine,
-                    outcome: AccountOutcome) -> None:
+                    outcome: AccountOutcome, keep_cursor: bool = False) -> None:
         now = self.now()
         with self.db.session() as s:
             acc = s.get(m.Account, account_id)
@@ -359,7 +365,7 @@ class Scanner:
             writer = FindingWriter(s, acc, run_id, now)
             writer.write(checked)
             outcome.findings_new += writer.new
-            if page.cursor is not None:
+            if page.cursor is not None and not keep_cursor:
                 acc.cursor = page.cursor
             # Renew the lease while work goes on.
             acc.lease_expires_at = now + timedelta(seconds=self.lease_seconds)
