@@ -70,6 +70,33 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "x_credential": Setting(str, "", "env:NAME or file:PATH of an X token used to look up the ids in "
                                 "an X archive's following.js, when the account has none"),
     },
+    "schedule": {
+        "nightly_scan": Setting(str, "0 2 * * *", "cron expression of the nightly scan of every account "
+                                "(5 fields, or 6 with seconds first); empty = off"),
+        "weekly_summary": Setting(str, "0 7 * * mon", "cron expression of the weekly compliance email "
+                                  "(covers the last complete Monday-Sunday week); empty = off"),
+        "retention": Setting(str, "30 3 * * *", "cron expression of the retention purge; empty = off"),
+        "timezone": Setting(str, "America/Toronto", "timezone the cron expressions and summary weeks are read in"),
+        "misfire_grace_seconds": Setting(int, 86400, "a job missed while `serve` was down runs once at "
+                                         "start-up if its latest missed time is at most this old"),
+        "queue_poll_seconds": Setting(int, 5, "how often `serve` looks for queued on-demand audits"),
+    },
+    "email": {
+        "smtp_host": Setting(str, "localhost", "SMTP server for the weekly summary"),
+        "smtp_port": Setting(int, 587, "SMTP port (587 for starttls, 465 for tls)"),
+        "security": Setting(str, "starttls", "starttls, tls (implicit TLS) or none (loopback relays only)",
+                            choices=("starttls", "tls", "none")),
+        "username": Setting(str, "", "SMTP user; empty = no login"),
+        "password_ref": Setting(str, "", "env:NAME or file:PATH holding the SMTP password, never the password"),
+        "from": Setting(str, "auditor@localhost", "sender address of the summary emails"),
+        "admins": Setting(list, [], "board administrators who receive the board-wide summary"),
+        "retries": Setting(int, 3, "attempts per message before it is recorded as failed"),
+        "retry_wait_seconds": Setting(int, 2, "first wait between attempts; doubles each time"),
+        "timeout_seconds": Setting(int, 30, "SMTP connection timeout"),
+    },
+    "summary": {
+        "trend_weeks": Setting(int, 8, "weeks shown in the summary's trend chart"),
+    },
     "report": {
         "base_url": Setting(str, "", "public URL of the reports/console, used for links in emails"),
         "output_dir": Setting(str, "reports-out", "where reports are written"),
