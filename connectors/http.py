@@ -243,6 +243,11 @@ def endpoint_of(url: str) -> str:
     return "/".join(":id" if _ID_SEGMENT.match(seg) else seg for seg in path.split("/"))
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
+
+
 def platform_message(response: requests.Response) -> str:
     """The platform's own words for an error, from the usual JSON error shapes."""
     try:
@@ -330,7 +335,8 @@ class ApiClient:
                  kwargs: dict) -> requests.Response:
         self.pacer.before(key)
         all_headers = dict(headers or {})
-        if self._token and "Authorization" not in all_headers:
+        # The token goes only to the host it belongs to, never to a URL a page pointed at elsewhere.
+        if self._token and "Authorization" not in all_headers and _origin(url) == _origin(self.base_url):
             all_headers["Authorization"] = f"{self._auth_scheme} {self._token}"
         self.calls += 1
         try:

@@ -261,3 +261,14 @@ def test_pacer_is_thread_safe():
     assert len(started) == 80
     assert sum(1 for s in started if s < reset) <= 40
     assert max(started) >= reset
+
+
+@responses.activate
+def test_token_only_sent_to_its_own_origin(clock):
+    responses.get(f"{BASE}/a", json={})
+    responses.get("https://cdn.elsewhere.test/next", json={})
+    c = client(clock)
+    c.get_json("/a")
+    c.get_json("https://cdn.elsewhere.test/next")
+    assert responses.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "Authorization" not in responses.calls[1].request.headers
