@@ -37,11 +37,18 @@ class MetaExport(ExportConnector):
         self.source: ExportSource = self._ctx.__enter__()
         if not any(self._files(kind) for kind in ("posts", "likes", "following", "profile")):
             html = [n for n in self.source.members if n.endswith(".html")]
+            other = self.other_platform()
             self.close()
             if html:
                 raise ExportError(f"{self.path}: is an export in HTML format; expected {self.expected} "
                                   "(request the export again and choose the JSON format)")
+            if other:
+                raise ExportError(f"{self.path}: looks like {other} export; expected {self.expected}")
             raise ExportError(f"{self.path}: holds none of the expected files; expected {self.expected}")
+
+    def other_platform(self) -> str:
+        """'an Instagram' / 'a Facebook' when the export is the sibling platform's."""
+        return ""
 
     def _files(self, kind: str) -> list[str]:
         raise NotImplementedError
@@ -120,8 +127,11 @@ class InstagramExport(MetaExport):
         if kind == "likes":
             return self.source.find("liked_posts.json")
         if kind == "following":
-            return self.source.find("following.json")
+            return [n for n in self.source.find("following.json") if "friends" not in n]
         return self.source.find("personal_information.json")
+
+    def other_platform(self) -> str:
+        return "a Facebook" if self.source.find("profile_information.json", pattern=r"your_posts.*\.json") else ""
 
     def items(self, account: AccountRef) -> Iterator[dict]:
         yield from self._profile(account)
@@ -207,8 +217,14 @@ class FacebookExport(MetaExport):
         if kind == "likes":
             return self.source.find(pattern=r"likes_and_reactions(_\d+)?\.json")
         if kind == "following":
-            return self.source.find("who_you_follow.json", "following.json")
+            # Instagram exports hold a following.json too; Facebook's older one sits under friends*/.
+            return self.source.find("who_you_follow.json") + [
+                n for n in self.source.find("following.json") if "friends" in n]
         return self.source.find("profile_information.json")
+
+    def other_platform(self) -> str:
+        return "an Instagram" if self.source.find("personal_information.json", "liked_posts.json",
+                                                  "following.json", pattern=r"posts_\d+\.json") else ""
 
     def items(self, account: AccountRef) -> Iterator[dict]:
         yield from self._profile(account)
