@@ -97,6 +97,12 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     "summary": {
         "trend_weeks": Setting(int, 8, "weeks shown in the summary's trend chart"),
     },
+    "media": {
+        "cache_dir": Setting(str, "media-cache", "where fetched post images are kept for the image checks; "
+                             "empty means the system temp folder"),
+        "max_bytes": Setting(int, 15 * 1024 * 1024, "largest image the media fetcher downloads (bytes)"),
+        "timeout_seconds": Setting(int, 10, "connect/read timeout and overall deadline per image download"),
+    },
     "report": {
         "base_url": Setting(str, "", "public URL of the reports/console, used for links in emails"),
         "output_dir": Setting(str, "reports-out", "where reports are written"),
@@ -131,6 +137,8 @@ PLATFORM_KEYS: dict[str, Setting] = {
     "appview_url": Setting(str, "", "Bluesky: AppView that hydrates followed profiles (e.g. "
                            "https://public.api.bsky.app); empty = follows carry handle and DID only"),
     "plc_url": Setting(str, "https://plc.directory", "Bluesky: PLC directory that resolves did:plc identities"),
+    "media_hosts": Setting(list, [], "extra https hosts (and their subdomains) the media fetcher may "
+                           "download this platform's images from"),
 }
 
 
@@ -229,3 +237,39 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     if env.get("AUDITOR_DATABASE_URL"):
         settings["database"]["url"] = env["AUDITOR_DATABASE_URL"]
     return settings
+
+
+def settings_markdown() -> str:
+    """The README's settings tables, generated from SCHEMA so documentation cannot drift."""
+    def fmt(v: Any) -> str:
+        if isinstance(v, str):
+            return f'`"{v}"`'
+        if isinstance(v, bool):
+            return f"`{str(v).lower()}`"
+        return f"`{v}`"
+
+    lines = ["| key | default | meaning |", "| --- | --- | --- |"]
+    for section, keys in SCHEMA.items():
+        for key, s in keys.items():
+            lines.append(f"| `{section}.{key}` | {fmt(s.default)} | {s.doc} |")
+    lines += ["", "Per platform, a `[platforms.NAME]` table (NAME = x, bluesky, mastodon, instagram, facebook, "
+              "youtube, blog):", "", "| key | default | meaning |", "| --- | --- | --- |"]
+    for key, s in PLATFORM_KEYS.items():
+        lines.append(f"| `platforms.NAME.{key}` | {fmt(s.default)} | {s.doc} |")
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path) -> bool:
+    """Rewrite the block between the settings markers; True when it changed."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- settings:start -->", "<!-- settings:end -->"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    new = f"{head}{start}\n{settings_markdown()}\n{end}{tail}"
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # python -m auditor.config: refresh the README's settings tables
+    print("README updated" if update_readme(PACKAGE_ROOT / "README.md") else "README already up to date")

@@ -62,3 +62,8 @@ def test_every_setting_is_documented_in_the_readme():
     missing = [f"{sec}.{key}" for sec, keys in SCHEMA.items() for key in keys if f"`{sec}.{key}`" not in text]
     missing += [f"platforms.NAME.{k}" for k in PLATFORM_KEYS if f"`platforms.NAME.{k}`" not in text]
     assert not missing, f"settings not documented in README.md: {missing}"
+
+
+def test_readme_settings_table_is_current():
+    from auditor.config import settings_markdown
+    assert settings_markdown() in README.read_text(encoding="utf-8"), "run: python -m auditor.config"
