@@ -60,8 +60,11 @@ def _face_cascade():
 
 
 def open_image(path: str | Path) -> Image.Image:
-    """Open with the decompression-bomb guard as an error, not a warning."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    """Open with the decompression-bomb guard as an error, not a warning.
+
+    Pillow's own guard (its global MAX_IMAGE_PIXELS) stays on; MAX_PIXELS is a stricter cap of
+    ours, checked from the header before any pixel is decoded.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
