@@ -12,7 +12,8 @@ words without a release, and a reviewer must be able to read why something match
     veto     teaching or inclusive context that cancels the section (a health lesson, a mock vote)
     lower    context that keeps the signal but lowers its confidence
     exclude  longer phrases that cancel an entry they contain ("root beer" cancels "beer")
-    scope    "text" (default) or "sentence": weak entries and cues must share a sentence
+    minor    half a cue: a weak entry needs one cue or two different minor ones ("never", "lol")
+    scope    "text" (default), "sentence", or "window" (weak entry and cue within `window` chars)
     pattern  [[section.pattern]] regexes for what a word list cannot say; `trigger` words keep
              them cheap (the regex runs only on texts where the automaton saw a trigger)
 
@@ -38,13 +39,13 @@ import ahocorasick
 from auditor.config import PACKAGE_ROOT
 
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
-GROUPS = ("strong", "masked", "weak", "cue", "veto", "lower", "exclude")
-SECTION_KEYS = frozenset(GROUPS) | {"scope", "pattern", "doc"}
+GROUPS = ("strong", "masked", "weak", "cue", "minor", "veto", "lower", "exclude")
+SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pattern", "doc"}
 PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label"})
 # Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
 LEET = {
-    "a": "@4*", "e": "3*", "i": "1!*", "o": "0*", "u": "*v", "s": "$5*", "t": "7*", "l": "1*",
-    "c": "*", "k": "*", "h": "*", "g": "9*", "b": "8*", "r": "*", "n": "*", "d": "*",
+    "a": "@*", "e": "3*", "i": "1!*", "o": "0*", "u": "*v", "s": "$*", "t": "*", "l": "*",
+    "c": "*", "k": "*", "h": "*", "g": "*", "b": "*", "r": "*", "n": "*", "d": "*",
 }
 _MAX_MASKED_VARIANTS = 4000
 
@@ -105,6 +106,7 @@ class Section:
     name: str
     groups: dict[str, list[str]] = field(default_factory=lambda: {g: [] for g in GROUPS})
     scope: str = "text"
+    window: int = 120
     patterns: list[Pattern] = field(default_factory=list)
     doc: str = ""
 
@@ -171,9 +173,12 @@ def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
             if unknown:
                 raise LexiconError(f"{where}: unknown key {sorted(unknown)[0]!r}; expected one of "
                                    f"{', '.join(sorted(SECTION_KEYS))}")
-            sec = Section(topic, name, scope=spec.get("scope", "text"), doc=spec.get("doc", ""))
-            if sec.scope not in ("text", "sentence"):
-                raise LexiconError(f"{where}.scope: expected 'text' or 'sentence'")
+            sec = Section(topic, name, scope=spec.get("scope", "text"), window=spec.get("window", 120),
+                          doc=spec.get("doc", ""))
+            if sec.scope not in ("text", "sentence", "window"):
+                raise LexiconError(f"{where}.scope: expected 'text', 'sentence' or 'window'")
+            if not isinstance(sec.window, int) or isinstance(sec.window, bool) or sec.window < 1:
+                raise LexiconError(f"{where}.window: expected a number of characters >= 1")
             for g in GROUPS:
                 words = spec.get(g, [])
                 if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
@@ -337,34 +342,45 @@ def sentence_ids(text: str, positions: Iterable[int]) -> list[int]:
     return [bisect.bisect_right(bounds, p) for p in positions]
 
 
+def _near(section: Section, text: str, a: list[Hit], b: list[Hit]) -> list[list[int]]:
+    """For each hit of `a`, the indexes of hits of `b` in the same scope."""
+    if section.scope == "text":
+        return [list(range(len(b))) for _ in a]
+    if section.scope == "window":
+        w = section.window
+        return [[j for j, y in enumerate(b) if y.start - w <= x.start <= y.end + w] for x in a]
+    ids = sentence_ids(text, [h.start for h in a + b])
+    ia, ib = ids[:len(a)], ids[len(a):]
+    return [[j for j, sid in enumerate(ib) if sid == s] for s in ia]
+
+
 def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
-    """Strong entries fire; weak ones need a cue or a second weak entry (in scope); a veto cancels."""
+    """Strong entries fire; a weak one needs, in scope, a cue, two different minor cues or a second
+    different weak entry; vetoes are recorded (the caller decides what a veto does)."""
     by_group: dict[str, list[Hit]] = {}
     for h in hits:
         by_group.setdefault(h.group, []).append(h)
     strong = by_group.get("strong", [])
     weak = by_group.get("weak", [])
-    cues = by_group.get("cue", [])
     terms: list[Hit] = list(strong)
-    used_cues: list[Hit] = []
+    used: dict[tuple[int, int], Hit] = {}
     if weak:
-        if section.scope == "sentence":
-            ids = sentence_ids(text, [h.start for h in weak + cues])
-            weak_ids, cue_ids = ids[:len(weak)], ids[len(weak):]
-            for h, sid in zip(weak, weak_ids):
-                same_cues = [c for c, cid in zip(cues, cue_ids) if cid == sid]
-                others = {w.entry for w, wid in zip(weak, weak_ids) if wid == sid} - {h.entry}
-                if same_cues or others:
-                    terms.append(h)
-                    used_cues.extend(same_cues)
-        else:
-            if cues or len({h.entry for h in weak}) > 1:
-                terms.extend(weak)
-                used_cues.extend(cues)
+        cues = by_group.get("cue", [])
+        minors = by_group.get("minor", [])
+        near_cue = _near(section, text, weak, cues)
+        near_minor = _near(section, text, weak, minors)
+        near_weak = _near(section, text, weak, weak)
+        for i, h in enumerate(weak):
+            c = [cues[j] for j in near_cue[i]]
+            m = [minors[j] for j in near_minor[i]]
+            others = [weak[j] for j in near_weak[i] if weak[j].entry != h.entry]
+            if c or len({x.entry for x in m}) > 1 or others:
+                terms.append(h)
+                for x in c + (m if len({x.entry for x in m}) > 1 else []):
+                    used[(x.start, x.end)] = x
     if not terms:
         return None
-    uniq_cues = list({(c.start, c.end): c for c in used_cues}.values())
-    return Signal(section.key, sorted(terms, key=lambda h: h.start), uniq_cues,
+    return Signal(section.key, sorted(terms, key=lambda h: h.start), list(used.values()),
                   by_group.get("veto", []), by_group.get("lower", []), bool(strong))
 
 
@@ -374,15 +390,23 @@ _CACHE: dict[str, Lexicon] = {}
 
 
 def build_lexicon(additions: dict[str, Any] | None = None, directory: Path = LEXICON_DIR,
-                  source: str = "policy") -> Lexicon:
-    raw = load_lexicon_files(directory)
-    return Lexicon(parse_sections(merge_additions(raw, additions or {}, source)))
+                  source: str = "policy", topics: Iterable[str] | None = None) -> Lexicon:
+    """Compile the lexicons of `topics` (all when None) with the policy's additions merged in."""
+    raw = merge_additions(load_lexicon_files(directory), additions or {}, source)
+    if topics is not None:
+        wanted = set(topics)
+        raw = {t: v for t, v in raw.items() if t in wanted}
+    return Lexicon(parse_sections(raw))
 
 
-def lexicon_for(policy_data: dict[str, Any] | None) -> Lexicon:
-    """The shipped lexicons plus the policy's additions, compiled once per distinct set of additions."""
+def lexicon_for(policy_data: dict[str, Any] | None, topics: Iterable[str] | None = None) -> Lexicon:
+    """The shipped lexicons plus the policy's additions, compiled once per distinct set of additions.
+
+    The cache is per process, not per scan: compiling costs far more than checking an item.
+    """
     additions = (policy_data or {}).get("lexicons") or {}
-    key = repr(sorted(additions.items())) if additions else ""
+    wanted = tuple(sorted(topics)) if topics is not None else None
+    key = repr((sorted(additions.items()) if additions else [], wanted))
     if key not in _CACHE:
-        _CACHE[key] = build_lexicon(additions)
+        _CACHE[key] = build_lexicon(additions, topics=wanted)
     return _CACHE[key]

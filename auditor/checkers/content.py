@@ -1,0 +1,310 @@
+"""Content rules judged from the lexicons: substances, explicit, political, religious, discriminatory.
+
+What every lexicon-driven content rule (these and `personal_content`) shares: one scan of an
+item's texts, judged per rule.
+
+Why a shared scan: the content rules (substances, explicit, political, religious,
+discriminatory, personal content) look at the same texts. Each text of an item goes through the
+combined automaton of `auditor.lexicon` once; the hits are grouped by lexicon section and kept
+for the item, and each rule then judges only its own sections. The scan covers every content
+view (`auditor.items.content_views`) so endorsements are judged like the account's own words and
+their findings carry `via`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterator
+
+from auditor.checkers.base import CheckContext, Checker, Example
+from auditor.findings import CONFIDENCES, Finding, Span
+from auditor.items import content_views, text_fields
+from auditor.lexicon import Hit, Lexicon, Signal, judge, lexicon_for
+
+CONTENT_TOPICS = ("substances", "explicit", "political", "religious", "discriminatory",
+                  "personal_life", "personal_sales", "personal_pointer")
+_SCAN_SLOT = "lexical_scan"
+_VIA_WORDS = {"repost": "reposted", "quote": "quoted", "like": "liked"}
+
+
+class TextScan:
+    """One text of an item: where it sits, who said it, and the lexicon hits by section."""
+
+    __slots__ = ("via", "field", "text", "by_section")
+
+    def __init__(self, via: str | None, field: str, text: str, hits: list[Hit]):
+        self.via = via
+        self.field = field
+        self.text = text
+        self.by_section: dict[str, list[Hit]] = {}
+        for h in hits:
+            self.by_section.setdefault(h.section, []).append(h)
+
+
+def item_text_fields(item: dict) -> Iterator[tuple[str | None, str, str]]:
+    """(via, field path, text) for every text a content rule reads.
+
+    Posts and likes: the content views (own words, quoted, reposted, liked). Profiles: the
+    display name, the bio and the links, which are the account's own words.
+    """
+    typ = item.get("type")
+    if typ == "profile":
+        for key in ("name", "bio"):
+            value = item.get(key)
+            if isinstance(value, str) and value:
+                yield None, key, value
+        for i, link in enumerate(item.get("links") or ()):
+            if isinstance(link, str) and link:
+                yield None, f"links[{i}]", link
+        return
+    for view in content_views(item):
+        for path, text in text_fields(view.post, view.path):
+            yield view.via, path, text
+
+
+def content_lexicon(ctx: CheckContext) -> Lexicon:
+    return ctx.cached("content_lexicon", lambda: lexicon_for(ctx.policy, CONTENT_TOPICS))
+
+
+def scan_item(item: dict, ctx: CheckContext) -> list[TextScan]:
+    """The item's texts scanned once per item, whichever content rule asks first."""
+    slot = ctx._cache.get(_SCAN_SLOT)
+    if slot is not None and slot[0] is item:
+        return slot[1]
+    lex = content_lexicon(ctx)
+    scans = []
+    for via, path, text in item_text_fields(item):
+        hits = lex.scan(text)
+        if hits:
+            scans.append(TextScan(via, path, text, hits))
+    ctx._cache[_SCAN_SLOT] = (item, scans)
+    return scans
+
+
+def lower_confidence(confidence: str, steps: int = 1) -> str:
+    return CONFIDENCES[min(CONFIDENCES.index(confidence) + steps, len(CONFIDENCES) - 1)]
+
+
+class LexicalChecker(Checker):
+    """A content rule judged from lexicon sections; subclasses name their sections."""
+
+    item_types: ClassVar[frozenset[str]] = frozenset({"post", "like", "profile"})
+    sections: ClassVar[tuple[str, ...]] = ()
+    # What the finding's reason says before the matched words.
+    reason_prefix: ClassVar[str] = ""
+
+    def signals(self, scan: TextScan, ctx: CheckContext) -> Iterator[Signal]:
+        lex = content_lexicon(ctx)
+        for key in self.sections:
+            hits = scan.by_section.get(key)
+            if not hits:
+                continue
+            sig = judge(lex.sections[key], hits, scan.text)
+            if sig is not None and not sig.vetoed:
+                yield sig
+
+    def accept(self, sig: Signal, scan: TextScan, item: dict, ctx: CheckContext) -> list[Span] | None:
+        """A last say for rules that need more than words (registered accounts, ...): None rejects
+        the signal, a list adds evidence spans."""
+        return []
+
+    def check(self, item: dict, ctx: CheckContext) -> Iterator[Finding]:
+        scans = scan_item(item, ctx)
+        if not scans:
+            return
+        by_via: dict[str | None, list[tuple[TextScan, Signal, list[Span]]]] = {}
+        for scan in scans:
+            for sig in self.signals(scan, ctx):
+                extra = self.accept(sig, scan, item, ctx)
+                if extra is not None:
+                    by_via.setdefault(scan.via, []).append((scan, sig, extra))
+        for via, found in by_via.items():
+            yield self._finding(item, via, found)
+
+    def _finding(self, item: dict, via: str | None,
+                 found: list[tuple[TextScan, Signal, list[Span]]]) -> Finding:
+        spans: list[Span] = []
+        words: list[str] = []
+        confidence = "low"
+        details = []
+        for scan, sig, extra in found:
+            for h in sig.terms + sig.cues:
+                spans.append(Span(scan.field, h.start, h.end, scan.text[h.start:h.end]))
+            spans.extend(extra)
+            words.extend(scan.text[h.start:h.end] for h in sig.terms)
+            words.extend(x.text for x in extra)
+            conf = self.confidence if sig.strong else lower_confidence(self.confidence)
+            if sig.lowered_by:
+                conf = lower_confidence(conf)
+            if CONFIDENCES.index(conf) < CONFIDENCES.index(confidence):
+                confidence = conf
+            details.append({"field": scan.field, **sig.explanation()})
+        spans = _outermost(spans)
+        words = [s.text for s in spans if s.text in words]
+        uniq = list(dict.fromkeys(w.strip() for w in words))
+        endorsed = f" ({_VIA_WORDS[via]} content)" if via else ""
+        reason = f"{self.reason_prefix}{endorsed}: " + ", ".join(repr(w) for w in uniq[:6])
+        return self.finding(item, reason=reason, spans=spans, via=via, confidence=confidence,
+                            explanation={"signals": details})
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """Drop spans inside a longer span of the same field ("God" inside "God is good")."""
+    spans = sorted(set(spans), key=lambda s: (s.field, s.start, -s.end))
+    out: list[Span] = []
+    for s in spans:
+        if out and out[-1].field == s.field and out[-1].start <= s.start and s.end <= out[-1].end:
+            continue
+        out.append(s)
+    return out
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+CLAUSE_PERSONAL = "§2 Personal vs. professional"
+CLAUSE_BOUNDARIES = "§3 Professional boundaries with students"
+
+
+def _post(text: str, **extra) -> dict:
+    return {"type": "post", "platform": "x", "account": "MsExample", "id": "ex", "kind": "original",
+            "text": text, **extra}
+
+
+def _like(text: str) -> dict:
+    return {"type": "like", "platform": "bluesky", "account": "msexample.bsky.social", "id": "ex",
+            "post": {"text": text, "author": {"handle": "someone.bsky.social"}}}
+
+
+class Substances(LexicalChecker):
+    """Alcohol, cannabis or other drugs, tobacco or vaping shown or promoted as enjoyment.
+
+    The procedure forbids content promoting alcohol, drug or tobacco use on professional accounts.
+    Drinks, brands and emoji (🍷 🍺 🥂 🚬) fire; context words of a health or prevention lesson, a
+    history unit, an assembly, a science lab or an alcohol-free drink veto the rule. Words that
+    are also ordinary ("drinks", "weed", "joint") need an enjoyment cue.
+    """
+
+    id = "SM201"
+    name = "substances"
+    category = "substances"
+    severity = "high"
+    confidence = "high"
+    clause = CLAUSE_PERSONAL
+    sections = ("substances.alcohol", "substances.cannabis", "substances.tobacco")
+    reason_prefix = "Alcohol, drugs or tobacco shown as enjoyment"
+    examples = (
+        Example(_post("Report cards done. Time for a cold one 🍺"), True),
+        Example(_post("Friday patio with the department, first pitcher of sangria is on me!"), True),
+        Example(_like("Happy 4/20 to all who celebrate 🌿"), True, "an endorsement"),
+        Example(_post("Gr. 9 health: the real risks of vaping, and where to get help to quit."), False),
+        Example(_post("History unit: Prohibition and the rum-runners of the Great Lakes."), False),
+        Example(_post("Root beer floats for the class party! 🥤"), False),
+    )
+
+
+class Explicit(LexicalChecker):
+    """Sexual content, and profanity including masked (f***, a**hole) and leetspeak (sh1t) spellings.
+
+    Clinical and educational words (puberty, consent, sexual health) veto the sexual signals;
+    mild words such as "darn" or "heck" are not in the lexicon.
+    """
+
+    id = "SM202"
+    name = "explicit"
+    category = "explicit"
+    severity = "high"
+    confidence = "high"
+    clause = CLAUSE_PERSONAL
+    sections = ("explicit.profanity", "explicit.sexual")
+    reason_prefix = "Profanity or sexual content"
+    examples = (
+        Example(_post("The wifi is down again, what the f*ck"), True),
+        Example(_post("This sh1t is hilarious"), True),
+        Example(_post("Spicy new pics up, link in bio 😏 #nsfw"), True),
+        Example(_post("Darn it, the projector died again"), False),
+        Example(_post("Grade 7 health: puberty, consent and healthy relationships start next week."), False),
+        Example(_post("Sorting shiitake mushrooms in foods class"), False),
+    )
+
+
+class Political(LexicalChecker):
+    """Promoting a party, candidate or partisan position, or asking people to vote for one.
+
+    Canadian federal and provincial parties and US parties are known out of the box; a board adds
+    local parties and candidates in the policy file's `[lexicons.political.*]`. Naming a party is
+    civics; backing it ("vote", "support", a #Vote hashtag, "re-elect", "Vote <Name>") is not.
+    Mock elections, Student Vote, nonpartisan voter information and legislature visits veto.
+    """
+
+    id = "SM203"
+    name = "political"
+    category = "political"
+    severity = "medium"
+    confidence = "medium"
+    clause = CLAUSE_PERSONAL
+    sections = ("political.party", "political.campaign")
+    reason_prefix = "Promotes a party, candidate or partisan position"
+    examples = (
+        Example(_post("Proud to support the Conservatives this fall, vote blue! #VoteCPC"), True),
+        Example(_post("Vote Alex Martin for school trustee on Monday!"), True),
+        Example(_post("Votez pour le NPD le 20 octobre!"), True),
+        Example(_post("Gr. 5 ran a Student Vote mock election: the Green Party won in our class!"), False),
+        Example(_post("Civics: how a bill becomes law, then we visited the legislature."), False),
+        Example(_post("Election day is Monday. Eligible voters can find where to vote online."), False),
+    )
+
+
+class Religious(LexicalChecker):
+    """Promoting a faith or practice, inviting to worship, or proselytising.
+
+    Devotional statements ("Jesus loves you", a Bible verse, "the one true path") fire; faith
+    words (church, mosque, prayer, puja) fire with an invitation ("join us", "everyone welcome").
+    Inclusive holiday greetings are not signals (they lower confidence when they come with one),
+    and world-religions lessons and visits veto.
+    """
+
+    id = "SM204"
+    name = "religious"
+    category = "religious"
+    severity = "medium"
+    confidence = "medium"
+    clause = CLAUSE_PERSONAL
+    sections = ("religious.devotion",)
+    reason_prefix = "Promotes a faith or invites to worship"
+    examples = (
+        Example(_post("Students, come join us at the temple for puja this Saturday, all are welcome!"), True),
+        Example(_post("God is good! Pray every morning, kids 🙏"), True),
+        Example(_post("Psalm 23:1 for my Grade 6s this morning."), True),
+        Example(_post("Eid Mubarak and Happy Diwali to all our families celebrating!"), False),
+        Example(_post("Grade 11 World Religions visited a synagogue and a mosque today."), False),
+        Example(_post("Oh my god, this experiment worked on the first try"), False),
+    )
+
+
+class Discriminatory(LexicalChecker):
+    """Demeaning a group by a Human Rights Code ground (sex, race, creed, disability, ...).
+
+    A group word fires only with a demeaning generalisation close by ("can't", "shouldn't",
+    "naturally better", "don't belong") or two sneering markers ("always", "🙄"); slurs and
+    phrases such as "like a girl" fire alone. Lessons against discrimination (human rights,
+    anti-bullying, history, stereotypes) veto.
+    """
+
+    id = "SM205"
+    name = "discriminatory"
+    category = "discriminatory"
+    severity = "high"
+    confidence = "medium"
+    clause = CLAUSE_BOUNDARIES
+    sections = ("discriminatory.generalisation",)
+    reason_prefix = "Demeans a group protected by the Human Rights Code"
+    examples = (
+        Example(_post("Immigrants just don't belong in our schools."), True),
+        Example(_post("Stop crying and man up, boys"), True),
+        Example(_post("Girls can't do physics, sorry."), True),
+        Example(_post("Pink Shirt Day: we stand together against bullying and homophobia."), False),
+        Example(_post("Our senior girls basketball team can't wait for Saturday!"), False),
+        Example(_post("History: how racist laws like the Chinese Head Tax were fought and repealed."), False),
+    )
+
+
+CHECKERS = [Substances, Explicit, Political, Religious, Discriminatory]

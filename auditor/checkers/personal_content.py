@@ -1,0 +1,156 @@
+"""Personal content blended into a professional account: personal life, sales, personal accounts.
+
+The procedure asks that personal and professional use are not blended (§2). Three rules, one
+category (`personal-content`), because a principal acts differently on each: a date-night post is
+a conversation, a side business is a conflict of interest, and a pointer to a personal account
+opens a private channel to students.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from auditor.checkers.base import CheckContext, Example
+from auditor.checkers.content import CLAUSE_PERSONAL, LexicalChecker, Signal, TextScan, _like, _post
+from auditor.findings import Span
+from auditor.registry import Account
+
+# A handle as people write it: @user, @user@instance (Mastodon), @name.bsky.social (Bluesky).
+HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?"
+                       r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
+URL_RE = re.compile(r"\bhttps?://[^\s<>\"')]+|\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
+                    r"(?:com|ca|net|org|io|me|social|app|tv|co|shop|store|blog|link|page)(?:/[^\s<>\"')]*)?",
+                    re.IGNORECASE)
+BSKY_SUFFIX = ".bsky.social"
+
+
+def _norm_handle(handle: str) -> str:
+    h = handle.strip().lower().lstrip("@").rstrip(".")
+    return h[: -len(BSKY_SUFFIX)] if h.endswith(BSKY_SUFFIX) else h
+
+
+def _board_handles(ctx: CheckContext) -> frozenset[str]:
+    """Every registered account's handle, also without its Mastodon instance."""
+    def build() -> frozenset[str]:
+        out = set()
+        for a in ctx.accounts:
+            h = _norm_handle(a.handle)
+            out.add(h)
+            out.add(h.split("@", 1)[0])
+        return frozenset(out)
+    return ctx.cached("board_handles", build)
+
+
+def is_board_target(target: str, ctx: CheckContext, own: str) -> bool:
+    """A handle or link that belongs to the board: a registered account, the item's own account,
+    a board domain, or a link to a registered account's page."""
+    handles = _board_handles(ctx) | {_norm_handle(own), _norm_handle(own).split("@", 1)[0]}
+    if not target.startswith("@"):
+        url = target if "://" in target else f"https://{target}"
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if any(host == d or host.endswith("." + d) for d in ctx.board_domains):
+            return True
+        path = [p for p in parts.path.lower().split("/") if p]
+        if any(_norm_handle(p) in handles for p in path):
+            return True
+        return _norm_handle(host.removeprefix("www.")) in handles
+    h = _norm_handle(target)
+    return h in handles or h.split("@", 1)[0] in handles and "@" not in h
+
+
+def targets_in(text: str) -> list[tuple[int, int, str]]:
+    out = [(m.start(), m.end(), m.group(0)) for m in HANDLE_RE.finditer(text)]
+    taken = [(a, b) for a, b, _ in out]
+    for m in URL_RE.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            out.append((m.start(), m.end(), m.group(0)))
+    return out
+
+
+class PersonalLife(LexicalChecker):
+    """Personal life blended into a professional account: dates, partners, weddings, family holidays.
+
+    Professional development, conferences and class or field trips veto; "my teaching partner"
+    is not a partner.
+    """
+
+    id = "SM206"
+    name = "personal-life"
+    category = "personal-content"
+    severity = "low"
+    confidence = "medium"
+    clause = CLAUSE_PERSONAL
+    sections = ("personal_life.partner", "personal_life.family")
+    reason_prefix = "Personal life on a professional account"
+    examples = (
+        Example(_post("Date night with my boyfriend, no marking tonight!"), True),
+        Example(_post("Family vacation in Jamaica, back next week ☀️"), True),
+        Example(_post("Our wedding photos are finally here 💍"), True),
+        Example(_post("PD day: great conference on assessment with my teaching partner."), False),
+        Example(_post("Grade 8 field trip to Ottawa next week!"), False),
+    )
+
+
+class PersonalSales(LexicalChecker):
+    """Personal sales or a side business promoted from a professional account.
+
+    School fundraisers, bake sales, book fairs and student-run stores veto.
+    """
+
+    id = "SM207"
+    name = "personal-sales"
+    category = "personal-content"
+    severity = "medium"
+    confidence = "high"
+    clause = CLAUSE_PERSONAL
+    sections = ("personal_sales.sales",)
+    reason_prefix = "Personal sale or side business"
+    examples = (
+        Example(_post("Selling my old road bike, barely used. DM me!"), True),
+        Example(_post("Side hustle: I do wedding photography, now booking for 2027 📸"), True),
+        Example(_like("Use my code TEACH10 for 10% off!"), True, "an endorsement"),
+        Example(_post("Bake sale Friday to help fund the Grade 8 trip!"), False),
+        Example(_post("The yearbook is for sale in the cafeteria, proceeds to the grad committee."), False),
+    )
+
+
+class PersonalAccountPointer(LexicalChecker):
+    """A pointer from the professional account to the owner's personal account.
+
+    Fires when "my personal", "follow me on", "personal IG:" and the like come with a handle or
+    link that is not one of the board's registered accounts (or a board domain). Mentions of other
+    organisations, public figures and the board's own accounts carry no such cue and do not fire.
+    """
+
+    id = "SM208"
+    name = "personal-account-pointer"
+    category = "personal-content"
+    severity = "medium"
+    confidence = "medium"
+    clause = CLAUSE_PERSONAL
+    sections = ("personal_pointer.pointer",)
+    reason_prefix = "Points to a personal account"
+    examples = (
+        Example(_post("Follow my personal account @jo.travels.eats for summer pics!"), True),
+        Example({"type": "profile", "platform": "x", "account": "MsExample", "id": "p",
+                 "bio": "Grade 5 teacher · personal: @jo_private"}, True),
+        Example(_post("Follow @NASA for amazing space pictures!"), False, "an organisation, no cue"),
+        Example(_post("Follow my class account @MsExample for homework reminders"), False,
+                "the account itself"),
+    )
+
+    def accept(self, sig: Signal, scan: TextScan, item: dict, ctx: CheckContext) -> list[Span] | None:
+        own = item.get("account", "")
+        found = [Span(scan.field, a, b, t) for a, b, t in targets_in(scan.text)
+                 if not is_board_target(t, ctx, own)]
+        if not found and item.get("type") == "profile":
+            for i, link in enumerate(item.get("links") or ()):
+                if isinstance(link, str) and link and not is_board_target(link, ctx, own):
+                    found.append(Span(f"links[{i}]", 0, len(link), link))
+        return found or None
+
+
+CHECKERS = [PersonalLife, PersonalSales, PersonalAccountPointer]
