@@ -326,7 +326,15 @@ class Scanner:
     def _read(self, conn: Connector, ref: AccountRef, cursor: dict | None, account_id: int, run_id: int,
               engine: Engine, outcome: AccountOutcome, snapshot: bool = False) -> None:
         seen = Coverage()
+        fetch_media = None
+        if conn.fetches_media and not snapshot:
+            from connectors.media import attach_media, media_cache_dir, media_options
+            cache, opts = media_cache_dir(self.rt.settings), media_options(self.rt.settings, ref.platform)
+            fetch_media = lambda item: attach_media(item, cache, **opts)  # noqa: E731
         for page in conn.fetch(ref, cursor):
+            if fetch_media is not None:
+                for item in page.items:
+                    fetch_media(item)
             self._store_page(page, account_id, run_id, engine, outcome, keep_cursor=snapshot)
             seen.item_ids |= page.coverage.item_ids
             seen.complete_types |= page.coverage.complete_types

@@ -95,6 +95,9 @@ class AccountRef:
 
 class Connector(ABC):
     platform: str
+    # Whether the scanner should download the items' images (bounded, connectors/media.py) so the
+    # image checks can read them. Sources that already carry local files or no real media say no.
+    fetches_media: bool = True
 
     @abstractmethod
     def fetch(self, account: AccountRef, cursor: dict[str, Any] | None) -> Iterator[Page]:

@@ -18,6 +18,7 @@ PAGE_SIZE = 500
 
 class JsonlConnector(Connector):
     platform = "jsonl"
+    fetches_media = False  # items arrive as they are; local `path`s, if any, are used directly
 
     def __init__(self, options: dict | str | Path, **_):
         source = options.get("path") if isinstance(options, dict) else options
