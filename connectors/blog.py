@@ -71,8 +71,10 @@ class BlogConnector(Connector):
             yield Page([], cursor or None, Coverage(), api_calls=1)
             return
         parsed = feedparser.parse(response.content, response_headers={"content-location": response.url or url})
-        if parsed.bozo and not parsed.entries and not parsed.feed:
-            raise TransientError(f"{url} is not a readable RSS/Atom feed ({parsed.get('bozo_exception')})")
+        if parsed.bozo and not well_formed(parsed) and not parsed.entries:
+            # An HTML error page, a captive portal, a cut-off document: not data, try again later.
+            raise TransientError(f"blog: {url} did not return a readable RSS/Atom feed "
+                                 f"({type(parsed.get('bozo_exception')).__name__})")
         seen: dict[str, str] = dict(cursor.get("entries") or {})
         items: list[dict] = []
         coverage = Coverage(complete_types={"profile"})
@@ -90,6 +92,14 @@ class BlogConnector(Connector):
                 continue
             items.append(post)
             coverage.item_ids.add(post["id"])
+        if parsed.bozo and not well_formed(parsed):
+            # The loose parser recovered what it could from a document that is not well-formed
+            # XML. Keep what it read, but neither the validators (so the next night fetches the
+            # whole feed again) nor forget the digests of entries it may have missed.
+            log.warning("blog %s: feed is not well-formed XML (%s); read what could be parsed",
+                        url, type(parsed.get("bozo_exception")).__name__)
+            yield Page(items, {"entries": {**seen, **now_in_feed}}, coverage, api_calls=1)
+            return
         new_cursor: dict[str, Any] = {"entries": now_in_feed}
         etag = response.headers.get("ETag")
         last_modified = response.headers.get("Last-Modified")
@@ -98,6 +108,12 @@ class BlogConnector(Connector):
         if last_modified:
             new_cursor["last_modified"] = last_modified
         yield Page(items, new_cursor, coverage, api_calls=1)
+
+
+def well_formed(parsed: Any) -> bool:
+    """feedparser sets `bozo` for harmless things too (a charset the server misdeclared)."""
+    exc = parsed.get("bozo_exception")
+    return isinstance(exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
 
 
 def profile_item(handle: str, feed_url: str, feed: Any) -> dict:

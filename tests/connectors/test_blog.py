@@ -147,9 +147,25 @@ def test_transient_errors_are_typed():
     responses.replace(responses.GET, FEED, status=404)
     with pytest.raises(NotFound):
         list(connector().fetch(account(), None))
-    responses.replace(responses.GET, FEED, body=b"<html><body>Maintenance</body></html>")
-    page = list(connector().fetch(account(), None))[0]
-    assert posts(page.items) == {}  # an HTML page has no entries: nothing is invented
+    responses.replace(responses.GET, FEED, body=b"<html><head><title>Down</title></head><body>Maintenance<br></body></html>")
+    with pytest.raises(TransientError, match="readable RSS/Atom"):  # an error page is not an empty feed
+        list(connector().fetch(account(), None))
+
+
+@responses.activate
+def test_malformed_feed_keeps_what_parsed_and_drops_the_validators():
+    responses.get(FEED, body=body("room12_rss.xml"), headers={"ETag": '"v1"'})
+    store = Store()
+    store.run(connector(), account())
+    broken = body("room12_rss_next.xml").replace(b"<title>Apples</title>", b"<title>Apples & pears</title>")
+    responses.replace(responses.GET, FEED, body=broken, headers={"ETag": '"v2"'})
+    assert store.run(connector(), account()) is None
+    assert "Apples & pears" in posts(store.items.values())["blog:https://room12.example.org/?p=60"]["text"]
+    assert "etag" not in store.cursor  # the next night asks for the whole feed again
+    responses.replace(responses.GET, FEED, body=body("room12_rss_next.xml"), headers={"ETag": '"v3"'})
+    assert store.run(connector(), account()) is None
+    assert store.writes["blog:https://room12.example.org/?p=41"] == 1
+    assert not responses.calls[-1].request.headers.get("If-None-Match")
 
 
 @responses.activate
