@@ -1,0 +1,261 @@
+"""Following students (§2: "Do not follow students on their personal social media accounts").
+
+Two rules because the evidence differs in strength: a followed handle on the roster is a fact
+(SM101, high confidence); a bio that reads like a current K-12 student is an inference (SM102,
+medium confidence) whose evidence names the signal, so a principal can judge it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import ClassVar, Iterator
+
+from auditor.checkers.base import CheckContext, Checker, Example
+from auditor.findings import Finding, Span
+from auditor.lexicon import fold, lexicon_for
+from auditor.registry import School, Student
+
+CLAUSE = "§2 Personal vs. professional"
+BSKY_SUFFIX = ".bsky.social"
+
+
+def handle_key(platform: str, handle: str) -> tuple[str, str | None]:
+    """(user, instance) of a handle, normalised the way each platform compares handles.
+
+    Case and a leading @ never matter; Bluesky's default `.bsky.social` suffix is dropped (custom
+    domain handles stay whole); a Mastodon handle is user@instance, the instance may be unknown.
+    """
+    h = handle.strip().lower().lstrip("@").rstrip("/")
+    for prefix in ("https://", "http://"):
+        if h.startswith(prefix):  # a profile URL instead of a handle
+            h = h[len(prefix):].split("/", 1)[-1].lstrip("@")
+    if platform == "bluesky":
+        if h.startswith("profile/"):
+            h = h[len("profile/"):]
+        return (h[: -len(BSKY_SUFFIX)] if h.endswith(BSKY_SUFFIX) else h), None
+    if platform == "mastodon":
+        user, _, instance = h.partition("@")
+        return user, (instance or None)
+    return h, None
+
+
+class RosterHandles:
+    """The roster's handles indexed per platform for exact lookups."""
+
+    def __init__(self, students: list[Student]):
+        self.index: dict[tuple[str, str], list[tuple[str | None, Student]]] = {}
+        for s in students:
+            for platform, handle in s.handles:
+                user, instance = handle_key(platform, handle)
+                self.index.setdefault((platform, user), []).append((instance, s))
+
+    def find(self, platform: str, handle: str) -> Student | None:
+        user, instance = handle_key(platform, handle)
+        for inst, student in self.index.get((platform, user), ()):
+            if inst is None or instance is None or inst == instance:
+                return student
+        return None
+
+
+def _target_handles(target: dict) -> list[str]:
+    out = []
+    for key in ("handle", "url"):
+        v = target.get(key)
+        if isinstance(v, str) and v.strip():
+            out.append(v)
+    return out
+
+
+def _follow(platform: str, handle: str, name: str = "", bio: str = "") -> dict:
+    return {"type": "follow", "platform": platform, "account": "MsExample", "id": "ex",
+            "target": {"id": "1", "handle": handle, "name": name, "bio": bio}}
+
+
+def _example_context() -> CheckContext:
+    student = Student("S1", "Sam", "Lee", "", "LVSS", "10", "yes", False,
+                      [("x", "sam_lee10"), ("bluesky", "samlee.bsky.social"), ("mastodon", "saml@mastodon.social")])
+    school = School("LVSS", "Lakeside Secondary School", "p@board.example", ["LSS", "Lakeside"])
+    return CheckContext(students=[student], schools=[school], now=datetime(2026, 11, 1))
+
+
+class StudentFollowRoster(Checker):
+    """A professional account follows an account whose handle is on the roster's `handles`.
+
+    Handles are compared per platform: case and a leading @ are ignored, Bluesky's
+    `.bsky.social` suffix is optional, and Mastodon's user@instance matches a bare user name.
+    The finding names the student id, never the student's name.
+    """
+
+    id = "SM101"
+    name = "student-follow-roster"
+    category = "student-follow"
+    severity = "high"
+    confidence = "high"
+    clause = CLAUSE
+    item_types: ClassVar[frozenset[str]] = frozenset({"follow"})
+    example_context = staticmethod(_example_context)
+    examples = (
+        Example(_follow("x", "@Sam_Lee10"), True, "case and @ ignored"),
+        Example(_follow("bluesky", "samlee"), True, "without the .bsky.social suffix"),
+        Example(_follow("mastodon", "@saml@mastodon.social"), True),
+        Example(_follow("instagram", "sam_lee10"), False, "the roster lists that handle on x only"),
+        Example(_follow("x", "sam_lee100"), False),
+    )
+
+    def check(self, item: dict, ctx: CheckContext) -> Iterator[Finding]:
+        target = item.get("target") or {}
+        roster = ctx.cached("roster_handles", lambda: RosterHandles(ctx.students))
+        for value in _target_handles(target):
+            student = roster.find(item["platform"], value)
+            if student is not None:
+                field = "target.handle" if value == target.get("handle") else "target.url"
+                yield self.finding(
+                    item, reason=f"follows a student on the roster ({student.school}, student {student.student_id})",
+                    spans=[Span(field, 0, len(value), value)],
+                    explanation={"roster_student_id": student.student_id, "school": student.school,
+                                 "matched_handle": value})
+                return
+
+
+# --- bio signals ------------------------------------------------------------------------------
+
+_GRADE_RE = re.compile(
+    r"(?<![\w])(?:grade|gr|grd)\.?\s?(\d{1,2})(?:st|nd|rd|th)?(?![\w/&+–-]|\s*[-–/&+]\s*\d|\s*(?:and|to|et|à|a)\s+\d)"
+    r"|(?<![\w-])(\d{1,2})(?:st|nd|rd|th)\s?grade(?:r)?\b"
+    r"|(?<![\w-])(\d{1,2})(?:e|eme|ieme)\s+annee\b"
+    r"|\bsec(?:ondaire)?\.?\s?([1-5])\b")
+_CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o)\s*'?(\d{4}|\d{2})\b|(?<![\w'’])['’](\d{2})\b")
+_AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y/?o|yrs? old|years? old|ans)\b|\b(?:age|aged|âge)\s?(\d{1,2})\b")
+_SEGMENT_AGE_RE = re.compile(r"^\s*(\d{1,2})\s*$")
+_UNDER_RE = re.compile(r"\bu-?(\d{1,2})\b")
+_SEGMENT_SPLIT = re.compile(r"[|·•,;/\n]")
+_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante)\s?(?:at|@|a|au|de)\s+(.{2,60})")
+
+
+def school_year_end(now: datetime) -> int:
+    """The calendar year in which the current school year ends (June)."""
+    return now.year + 1 if now.month >= 7 else now.year
+
+
+def _school_words(schools: list[School]) -> list[str]:
+    words = set()
+    for s in schools:
+        for w in [s.name, s.code, *s.aliases]:
+            w = fold(w).strip()
+            if len(w) >= 2:
+                words.add(w)
+    return sorted(words, key=len, reverse=True)
+
+
+_GENERIC_SCHOOLS = ["high school", "secondary", "middle school", "elementary", "public school", "ecole",
+                    "polyvalente", "the high school"]
+
+
+def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str, str]], list[str]]:
+    """(student signals as (kind, words), adult signals) found in a followed account's name and bio."""
+    text = f"{name}\n{bio}"
+    low = fold(text)
+    lex = ctx.cached("student_bio_lexicon", lambda: lexicon_for(ctx.policy, ("student_bio",)))
+    hits = lex.scan(text)
+    adult = sorted({h.entry for h in hits if h.section == "student_bio.adult"})
+    student: list[tuple[str, str]] = []
+    end = school_year_end(ctx.now)
+    for m in _GRADE_RE.finditer(low):
+        grade = int(next(g for g in m.groups() if g))
+        limit = 5 if m.group(4) else 12
+        if 1 <= grade <= limit:
+            student.append(("grade", text[m.start():m.end()]))
+    for m in _CLASS_OF_RE.finditer(low):
+        raw = m.group(1) or m.group(2)
+        if m.group(2) and not (m.start() > 0 and low[m.start() - 1] in " (["):
+            continue
+        year = int(raw) + (2000 if len(raw) == 2 else 0)
+        words = text[m.start():m.end()]
+        if year >= end:
+            if year <= end + 13:
+                student.append(("class year to come", words))
+        else:
+            adult.append(f"past class year {words.strip()}")
+    for m in _AGE_RE.finditer(low):
+        age = int(m.group(1) or m.group(2))
+        if 5 <= age < 18:
+            student.append(("age under 18", text[m.start():m.end()]))
+        elif age >= 18:
+            adult.append(f"age {age}")
+    for seg in _SEGMENT_SPLIT.split(low):
+        m = _SEGMENT_AGE_RE.match(seg)
+        if m and 10 <= int(m.group(1)) < 18:
+            student.append(("age under 18", seg.strip()))
+    for m in _UNDER_RE.finditer(low):
+        if 8 <= int(m.group(1)) <= 18:
+            student.append(("youth age group", text[m.start():m.end()]))
+    school_words = ctx.cached("school_words", lambda: _school_words(ctx.schools))
+    for m in _STUDENT_AT_RE.finditer(low):
+        rest = m.group(1)
+        for w in school_words + _GENERIC_SCHOOLS:
+            if re.match(re.escape(w) + r"(?!\w)", rest):
+                kind = "student at a school of the board" if w in school_words else "student at a school"
+                student.append((kind, text[m.start():m.start(1) + len(w)]))
+                break
+    for h in hits:
+        if h.section == "student_bio.student" and not h.entry.startswith(("student", "eleve", "etudiant")):
+            student.append(("student words", text[h.start:h.end]))
+    return student, adult
+
+
+class StudentFollowBio(Checker):
+    """A professional account follows an account whose name or bio shows a current K-12 student.
+
+    Signals: a grade ("gr 7", "grade 11", "9th grade", "3e année", "sec 2"), a class year still to
+    come ("class of 2030", "'29"), an age under 18 ("15 y/o", a bare "15" between separators, a
+    U14 team), "student at" a school of the board or one of its aliases. Adult signals veto:
+    teacher, coach, parent, alumni, a past class year, an organisation (club, league, library...).
+    Grade and age ranges ("grades 9–12", "ages 12–18") describe an audience, not a student.
+    """
+
+    id = "SM102"
+    name = "student-follow-bio"
+    category = "student-follow"
+    severity = "medium"
+    confidence = "medium"
+    clause = CLAUSE
+    item_types: ClassVar[frozenset[str]] = frozenset({"follow"})
+    example_context = staticmethod(_example_context)
+    examples = (
+        Example(_follow("x", "jules_sk8", "Jules", "gr.10 @ LSS 🛹"), True),
+        Example(_follow("instagram", "dani.dances", "Dani", "12 y/o 💃 dance"), True),
+        Example(_follow("x", "nova29", "Nova", "class of 2029 ✨"), True),
+        Example(_follow("bluesky", "mika.bsky.social", "mika", "student at Lakeside · art"), True),
+        Example(_follow("x", "CoachDee", "Coach Dee", "Coach · Grade 9 & 10 PE"), False),
+        Example(_follow("x", "LSSAlumni", "Lakeside Alumni", "Lakeside grads, class of 2019"), False),
+        Example(_follow("x", "RoboLeague", "Robotics League", "High school robotics · grades 9–12"), False),
+        Example(_follow("instagram", "proudmom", "Dee", "Proud mom of a class of 2028 grad"), False),
+    )
+
+    def check(self, item: dict, ctx: CheckContext) -> Iterator[Finding]:
+        target = item.get("target") or {}
+        roster = ctx.cached("roster_handles", lambda: RosterHandles(ctx.students))
+        if any(roster.find(item["platform"], v) for v in _target_handles(target)):
+            return  # SM101 reports it with the stronger evidence
+        name = target.get("name") if isinstance(target.get("name"), str) else ""
+        bio = target.get("bio") if isinstance(target.get("bio"), str) else ""
+        if not (name or bio):
+            return
+        student, adult = bio_signals(name, bio, ctx)
+        if not student or adult:
+            return
+        text = f"{name}\n{bio}"
+        spans = []
+        for _, words in student:
+            pos = text.find(words)
+            if pos >= 0:
+                field, start = ("target.name", pos) if pos < len(name) else ("target.bio", pos - len(name) - 1)
+                spans.append(Span(field, start, start + len(words), words))
+        kinds = list(dict.fromkeys(k for k, _ in student))
+        yield self.finding(item, reason="follows an account whose bio shows a current student: "
+                           + "; ".join(f"{k} ({w.strip()!r})" for k, w in student[:4]),
+                           spans=spans, explanation={"signals": kinds, "matched": [w for _, w in student]})
+
+
+CHECKERS = [StudentFollowRoster, StudentFollowBio]
