@@ -36,7 +36,9 @@ PLATFORM = "youtube"
 DEFAULT_QUOTA = 10_000
 QUOTA_TZ = ZoneInfo("America/Los_Angeles")
 # Google answers quota and key trouble with these `errors[].reason` values.
-QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"}
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}          # the day's quota: wait for midnight PT
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}     # too fast: a short pause
+RATE_PAUSE = 60.0
 KEY_REASONS = {"keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED", "forbidden",
                "accessNotConfigured", "authError", "insufficientPermissions"}
 
@@ -193,6 +195,8 @@ class _Session:
         if reasons & QUOTA_REASONS:
             self.connector.ledger.exhaust(self.credential, self.connector.quota)
             return RateLimited(f"youtube: quota exceeded: {message}", reset_at=self.connector.ledger.reset_at())
+        if reasons & RATE_REASONS:
+            return RateLimited(f"youtube: {message}", reset_at=self.client.pacer.clock() + RATE_PAUSE)
         if reasons & KEY_REASONS or isinstance(exc, AuthError):
             return AuthError(f"youtube: {message}")
         if isinstance(exc, NotFound):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from datetime import datetime
 
 import pytest
@@ -188,6 +189,18 @@ def test_quota_exceeded_defers_until_pacific_midnight_and_spares_other_accounts(
     with pytest.raises(RateLimited):
         list(yt.fetch(AccountRef("youtube", "@othsdrama", "env:YT_KEY"), None))
     assert len(responses.calls) == n
+
+
+@responses.activate
+def test_short_term_rate_limit_defers_briefly_without_spending_the_day(env, day):
+    mock_channel()
+    responses.get(API + "playlistItems", status=403, json={"error": {"code": 403, "message": "Rate limit exceeded",
+                  "errors": [{"domain": "usageLimits", "reason": "rateLimitExceeded", "message": "Rate Limit Exceeded"}]}})
+    yt = make(day)
+    with pytest.raises(RateLimited) as info:
+        list(yt.fetch(ACCOUNT, None))
+    assert time.time() < info.value.reset_at < time.time() + 120  # a pause, not until midnight
+    assert yt.ledger.spent("env:YT_KEY") == 2  # only the calls made
 
 
 @responses.activate
