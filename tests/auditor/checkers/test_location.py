@@ -1,0 +1,117 @@
+"""SM302-SM305: geotags, EXIF GPS, street addresses and postal codes, where students will be."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from skimage import data
+
+import auditor.images as images
+from auditor.checkers.location import ImageGpsExif, PostGeotag, StreetAddress, StudentWhereabouts
+from tests.auditor.checkers.privacy_context import post, privacy_context
+
+
+def run(checker, item):
+    return list(checker().check(item, privacy_context()))
+
+
+def test_geotag_on_own_and_endorsed_posts():
+    [own] = run(PostGeotag, post("Garden day", place={"name": "Oak Park", "lat": 43.1, "lon": -79.2}))
+    assert own.via is None and own.spans[0].text == "Oak Park" and own.spans[0].field == "place.name"
+    [quoted] = run(PostGeotag, post("Nice", kind="quote", quoted={"text": "x", "place": {"lat": 43.1, "lon": -79.2}}))
+    assert quoted.via == "quote" and quoted.explanation["coordinates"] is True
+    assert run(PostGeotag, post("No place", place=None)) == []
+
+
+def _jpeg_with_gps(path, lat=(43, 24, 30), lon=(79, 42, 15.5), lat_ref="N", lon_ref="W"):
+    exif = Image.Exif()
+    exif[0x8825] = {1: lat_ref, 2: lat, 3: lon_ref, 4: lon}
+    Image.fromarray(data.coffee()).save(path, "JPEG", exif=exif)
+    return str(path)
+
+
+def test_exif_gps_in_a_local_image(tmp_path):
+    images.clear_cache()
+    path = _jpeg_with_gps(tmp_path / "garden.jpg")
+    item = post("Our garden 🌱", media=[{"type": "image", "url": "https://pbs.twimg.com/a.jpg", "path": path}])
+    [f] = run(ImageGpsExif, item)
+    assert f.explanation["lat"] == pytest.approx(43.4083, abs=1e-3)
+    assert f.explanation["lon"] == pytest.approx(-79.7043, abs=1e-3)
+    assert f.severity == "high" and f.category == "location"
+
+
+def test_exif_without_gps_or_unreadable_file_is_not_a_finding(tmp_path):
+    plain = tmp_path / "plain.jpg"
+    Image.fromarray(data.coffee()).save(plain, "JPEG")
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"not an image")
+    zero = _jpeg_with_gps(tmp_path / "zero.jpg", lat=(0, 0, 0), lon=(0, 0, 0))
+    for p in (plain, junk, zero):
+        item = post("x", media=[{"type": "image", "url": "https://pbs.twimg.com/a.jpg", "path": str(p)}])
+        assert run(ImageGpsExif, item) == [], p
+
+
+@pytest.mark.parametrize("text,quoted", [
+    ("Drop off at 27 Birch Hollow Cres. by Friday", "27 Birch Hollow Cres."),
+    ("Send forms to 1450 Upper Middle Rd., Oakville", "1450 Upper Middle Rd."),
+    ("Meet at 55 Queen St. W at 8", "55 Queen St. W"),
+    ("Garage sale: 14 Heron Court", "14 Heron Court"),
+    ("Address: 1200 Oak Ave, Springfield", "1200 Oak Ave"),
+    ("Unit 4-120 King Street East", "4-120 King Street East"),
+    ("Rendez-vous au 45, rue Principale", "45, rue Principale"),
+    ("Postal code L6M 3G3 please", "L6M 3G3"),
+    ("Springfield, IL 62704", "IL 62704"),
+])
+def test_addresses_and_postal_codes(text, quoted):
+    found = run(StreetAddress, post(text))
+    assert quoted in [f.spans[0].text for f in found]
+
+
+@pytest.mark.parametrize("text", [
+    "Results are posted outside room 214.",
+    "Team 4827 won 3 Awards today",
+    "We collected 1200 cans in 3 weeks!",
+    "Our class read 45 Great Books this year.",
+    "Call 905-555-0100",
+    "12 Main course options at lunch",  # 'Main' not followed by a street word
+    "Zip it, 12345 times!",
+])
+def test_not_addresses(text):
+    assert run(StreetAddress, post(text)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Grade 6 heads to the Royal Ontario Museum tomorrow at 9:15!",
+    "Field trip to High Park on Friday, pack a lunch.",
+    "Reminder: Wednesday's game is at Centennial Arena, 4:30 start. Go team!",
+    "Our Grade 3s are at Springbank Farm today!",
+    "Trip day is Friday! We'll be at the Grand River Conservation Area all day, class.",
+    "Les élèves vont au Musée de la Nature demain à 9 h.",
+    "Bus for the junior girls leaves Sat., May 9 at 7:30 for the Lakeside Aquatic Centre.",
+])
+def test_whereabouts(text):
+    [f] = run(StudentWhereabouts, post(text))
+    assert len(f.spans) == 2 and all(text[s.start:s.end] == s.text for s in f.spans)
+
+
+@pytest.mark.parametrize("text", [
+    "Our Grade 3s visited Springbank Farm today. What a day!",     # past
+    "Last week's trip to the Science Centre was a hit!",            # past
+    "I'm presenting at the Math Teachers Conference on Saturday.",   # no students
+    "We went to Toronto last week with the Grade 8s.",              # past, city
+    "All buses in the Kestrel Bay area are cancelled today, students stay home.",  # region
+    "See you at Riverside on Monday, grade 9s!",                     # the school's own name
+    "Join us at the mosque this Friday, students welcome.",          # no named place
+    "Our students wrote to pen pals in Yellowknife. Next week we mail the letters.",  # city
+    "Students: vote for Maya on Friday for class president!",        # a person, not a place
+    "Field trip forms are due Monday.",                                # no place
+])
+def test_not_whereabouts(text):
+    assert run(StudentWhereabouts, post(text)) == []
+
+
+def test_whereabouts_in_endorsed_content_carries_via():
+    like = {"type": "like", "platform": "x", "account": "MsLeeGr4", "id": "l1",
+            "post": {"text": "Grade 5 trip: we'll be at the Westfield Heritage Village Thursday at 10 am"}}
+    [f] = run(StudentWhereabouts, like)
+    assert f.via == "like" and f.spans[0].field == "post.text"
