@@ -37,6 +37,7 @@ from typing import Any, Iterable
 import ahocorasick
 
 from auditor.config import PACKAGE_ROOT
+from auditor.policy import PolicyError
 
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
 GROUPS = ("strong", "masked", "weak", "cue", "minor", "veto", "lower", "exclude")
@@ -50,8 +51,8 @@ LEET = {
 _MAX_MASKED_VARIANTS = 4000
 
 
-class LexiconError(ValueError):
-    pass
+class LexiconError(PolicyError):
+    """A lexicon file or a policy's lexicon addition that cannot be used (a policy problem)."""
 
 
 # --- text folding -----------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+"""`auditor policy show`: what the board's policy makes of every rule, and what it allows.
+
+A principal or IT asks "is this rule on, and how severe is it here?" without reading TOML, and an
+allowlist entry that has expired is listed so someone re-examines it (expired entries no longer
+suppress anything).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from auditor.checkrun import policy_for
+from auditor.config import ConfigError, load_settings
+from auditor.engine import CheckerLoadError, checker_classes
+from auditor.lexicon import lexicon_for
+from auditor.policy import Policy, PolicyError, load_policy
+
+
+def policy_report(policy: Policy, today: date) -> dict:
+    rules = []
+    for cls in checker_classes():
+        override = policy.severity.get(cls.id)
+        rules.append({
+            "id": cls.id, "name": cls.name, "rule": cls.rule(), "category": cls.category,
+            "severity": override or cls.severity, "default_severity": cls.severity,
+            "confidence": cls.confidence, "clause": cls.clause, "enabled": cls.id not in policy.disabled,
+            "doc": cls.doc(),
+        })
+    known = {r["id"] for r in rules}
+
+    def entry(a) -> dict:
+        out = {"rule": a.rule, "reason": a.reason, "expires": a.expires.isoformat()}
+        for k in ("account", "item", "text"):
+            if getattr(a, k):
+                out[k] = getattr(a, k)
+        return out
+
+    return {
+        "policy": policy.source,
+        "rules": rules,
+        "unknown_rules": sorted((set(policy.disabled) | set(policy.severity)) - known),
+        "allow": {"active": [entry(a) for a in policy.active_allow(today)],
+                  "expired": [entry(a) for a in policy.expired_allow(today)]},
+    }
+
+
+@click.group("policy")
+def command() -> None:
+    """The board's policy file: rules on/off, severities, allowlist, lexicon additions."""
+
+
+@command.command("show")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Policy file to show (default: [checks] policy_file of the settings).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def show(ctx: click.Context, policy_path: str | None, fmt: str) -> None:
+    """List every rule with id, name, category, severity (after override), confidence, clause and
+    whether it is on, then the expired allowlist entries."""
+    try:
+        if policy_path:
+            policy = load_policy(policy_path)
+        else:
+            settings = load_settings(ctx.obj.get("config_path") if ctx.obj else None)
+            policy = policy_for(settings)
+        lexicon_for(policy.data)  # lexicon additions must name real lexicons and groups
+        report = policy_report(policy, date.today())
+    except (ConfigError, PolicyError, CheckerLoadError) as exc:
+        click.echo(f"auditor policy show: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    click.echo(f"Policy: {report['policy']}")
+    width = max((len(r["rule"]) for r in report["rules"]), default=10)
+    click.echo(f"{'RULE':<{width}}  {'CATEGORY':<16} {'SEVERITY':<9} {'CONF':<7} {'ON':<4} CLAUSE")
+    for r in report["rules"]:
+        sev = r["severity"] + ("*" if r["severity"] != r["default_severity"] else "")
+        click.echo(f"{r['rule']:<{width}}  {r['category']:<16} {sev:<9} {r['confidence']:<7} "
+                   f"{'on' if r['enabled'] else 'off':<4} {r['clause']}")
+    if any(r["severity"] != r["default_severity"] for r in report["rules"]):
+        click.echo("* severity overridden by the policy")
+    for rid in report["unknown_rules"]:
+        click.echo(f"warning: the policy names rule {rid}, which no installed checker has")
+    allow = report["allow"]
+    click.echo(f"Allowlist: {len(allow['active'])} active, {len(allow['expired'])} expired")
+    for a in allow["expired"]:
+        scope = ", ".join(f"{k}={a[k]}" for k in ("account", "item", "text") if k in a) or "everything"
+        click.echo(f"  EXPIRED {a['expires']}  {a['rule']} ({scope}): {a['reason']}")
