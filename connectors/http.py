@@ -362,12 +362,15 @@ class ApiClient:
             reset_at = self.pacer.exhausted(key, reset_at)
             raise _TooMany(reset_at, f"{where}: 429 rate limited until {time.strftime('%H:%M:%S', time.gmtime(reset_at))} UTC")
         if status in (401, 403):
-            raise AuthError(f"{where}: {status} {message}".rstrip())
-        if status in (404, 410):
-            raise NotFound(f"{where}: {status} {message}".rstrip())
-        if status >= 500:
-            raise TransientError(f"{where}: {status} {message} after retries".rstrip())
-        raise ConnectorError(f"{where}: {status} {message}".rstrip())
+            error: ConnectorError = AuthError(f"{where}: {status} {message}".rstrip())
+        elif status in (404, 410):
+            error = NotFound(f"{where}: {status} {message}".rstrip())
+        elif status >= 500:
+            error = TransientError(f"{where}: {status} {message} after retries".rstrip())
+        else:
+            error = ConnectorError(f"{where}: {status} {message}".rstrip())
+        error.http_status = status  # e.g. a 403 on one endpoint may mean "not in this API tier"
+        raise error
 
     def get_json(self, path_or_url: str, params: dict | None = None, endpoint: str | None = None,
                  headers: dict | None = None) -> tuple[Any, requests.Response]:
