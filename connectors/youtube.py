@@ -76,6 +76,13 @@ class QuotaLedger:
                                   "resets at midnight Pacific time", reset_at=self.reset_at())
             self._spent[credential] = (today, spent + units)
 
+    def record(self, credential: str, units: int) -> None:
+        """Count units already spent (retried attempts), even past the limit."""
+        with self._lock:
+            today = self._day()
+            day, spent = self._spent.get(credential, (today, 0))
+            self._spent[credential] = (today, (spent if day == today else 0) + units)
+
     def exhaust(self, credential: str, limit: int) -> None:
         with self._lock:
             self._spent[credential] = (self._day(), max(limit, 1))
@@ -181,9 +188,19 @@ class _Session:
             raise
         except ConnectorError as exc:
             raise self._classify(exc) from None
+        finally:
+            self._charge_retries()
         if not isinstance(data, dict):
             raise ConnectorError(f"youtube: {endpoint}: unexpected response shape")
         return data
+
+    def _charge_retries(self) -> None:
+        """Google bills failed calls too: count the attempts urllib3 retried transparently."""
+        retries = getattr(getattr(self.last_response, "raw", None), "retries", None)
+        extra = len(getattr(retries, "history", None) or ())
+        if extra:
+            self.connector.ledger.record(self.credential, extra)
+            self.units += extra
 
     def _classify(self, exc: ConnectorError) -> ConnectorError:
         """Google says 403 both for 'quota used up' (wait for tomorrow) and 'key refused' (a

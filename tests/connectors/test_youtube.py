@@ -242,3 +242,41 @@ def test_oauth_token_goes_in_authorization_header(monkeypatch, day):
     list(make(day).fetch(AccountRef("youtube", "@othsmusic", "env:YT_TOKEN"), None))
     sent = responses.calls[0].request.headers
     assert sent["Authorization"] == "Bearer ya29.a0AfB_token" and "X-goog-api-key" not in sent
+
+
+def test_retried_attempts_are_charged_to_the_quota(env, day):
+    """Through a real socket (urllib3 records its retries; the mock library does not)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = {"channels": [503, 200], "playlistItems": [200]}
+    bodies = {"channels": fixture("channels_list.json"),
+              "playlistItems": {"items": [], "pageInfo": {"totalResults": 0}}}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            name = self.path.split("?")[0].rsplit("/", 1)[1]
+            status = answers[name].pop(0) if len(answers[name]) > 1 else answers[name][0]
+            body = json.dumps(bodies[name] if status == 200 else {"error": {"code": status}}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        ledger = QuotaLedger(day)
+        yt = YouTubeConnector({"base_url": f"http://127.0.0.1:{httpd.server_address[1]}/youtube/v3"},
+                              client_factory=fast_client, pacer=Pacer(), ledger=ledger)
+        pages = list(yt.fetch(ACCOUNT, None))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert pages[-1].cursor["quota_units"] == 3  # channels twice (503, then 200) + playlistItems
+    assert ledger.spent("env:YT_KEY") == 3
