@@ -14,6 +14,8 @@ words without a release, and a reviewer must be able to read why something match
     exclude  longer phrases that cancel an entry they contain ("root beer" cancels "beer")
     minor    half a cue: a weak entry needs one cue or two different minor ones ("never", "lol")
     scope    "text" (default), "sentence", or "window" (weak entry and cue within `window` chars)
+    pairs    true (default): two different weak entries make a signal without a cue; false when
+             weak words often come in neutral lists ("Hindu, Muslim and Christian populations")
     pattern  [[section.pattern]] regexes for what a word list cannot say; `trigger` words keep
              them cheap (the regex runs only on texts where the automaton saw a trigger)
 
@@ -41,7 +43,7 @@ from auditor.policy import PolicyError
 
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
 GROUPS = ("strong", "masked", "weak", "cue", "minor", "veto", "lower", "exclude")
-SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pattern", "doc"}
+SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pairs", "pattern", "doc"}
 PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label"})
 # Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
 LEET = {
@@ -108,6 +110,7 @@ class Section:
     groups: dict[str, list[str]] = field(default_factory=lambda: {g: [] for g in GROUPS})
     scope: str = "text"
     window: int = 120
+    pairs: bool = True
     patterns: list[Pattern] = field(default_factory=list)
     doc: str = ""
 
@@ -175,7 +178,9 @@ def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
                 raise LexiconError(f"{where}: unknown key {sorted(unknown)[0]!r}; expected one of "
                                    f"{', '.join(sorted(SECTION_KEYS))}")
             sec = Section(topic, name, scope=spec.get("scope", "text"), window=spec.get("window", 120),
-                          doc=spec.get("doc", ""))
+                          pairs=spec.get("pairs", True), doc=spec.get("doc", ""))
+            if not isinstance(sec.pairs, bool):
+                raise LexiconError(f"{where}.pairs: expected true or false")
             if sec.scope not in ("text", "sentence", "window"):
                 raise LexiconError(f"{where}.scope: expected 'text', 'sentence' or 'window'")
             if not isinstance(sec.window, int) or isinstance(sec.window, bool) or sec.window < 1:
@@ -374,7 +379,7 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
         for i, h in enumerate(weak):
             c = [cues[j] for j in near_cue[i]]
             m = [minors[j] for j in near_minor[i]]
-            others = [weak[j] for j in near_weak[i] if weak[j].entry != h.entry]
+            others = [weak[j] for j in near_weak[i] if weak[j].entry != h.entry] if section.pairs else []
             if c or len({x.entry for x in m}) > 1 or others:
                 terms.append(h)
                 for x in c + (m if len({x.entry for x in m}) > 1 else []):
