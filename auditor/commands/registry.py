@@ -8,6 +8,7 @@ import click
 
 from auditor.commands._common import clean_errors, runtime_from
 from auditor.registry import load_registry_dir
+from auditor.retention import purge_removed_students
 from auditor.store.registry_store import import_registry
 
 
@@ -30,6 +31,10 @@ def import_(ctx: click.Context, directory: str) -> None:
     key = rt.key()
     with rt.db.session() as s:
         summary = import_registry(s, registry, key)
+        # Removed students leave stored data in the same transaction (auditor/retention.py).
+        redacted = purge_removed_students(s, summary.removed_students, kept=registry.students)
     click.echo(f"schools: {summary.schools}; accounts: {summary.accounts_added} added, "
                f"{summary.accounts_updated} updated, {summary.accounts_deactivated} deactivated; "
                f"students: {summary.students} (removed {summary.students_removed})")
+    if redacted.findings or redacted.items:
+        click.echo(f"removed students redacted from {redacted.findings} findings and {redacted.items} stored items")
