@@ -148,7 +148,7 @@ class MastodonConnector(ApiConnector):
         if profile_account is None and not stale:
             return
         calls = api.calls
-        if profile_account is None or stale:
+        if profile_account is None:
             profile_account, _ = api.get_json(f"/api/v1/accounts/{acct_id}", endpoint="*")
         items = [self.profile_item(profile_account, handle)]
         complete = {"profile"}

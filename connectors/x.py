@@ -12,7 +12,7 @@ already stored, so even a night with nothing new returns that one tweet with its
 the account's `following_count`, name and bio arrive in the same single call. While paging,
 the cursor keeps the old `since_id` plus the next page's token, so a failure midway resumes at
 that page: nothing is skipped and nothing is read twice. The following list (with bios) is read
-only when `following_count` changed, or weekly; likes only when the credential is a user token
+only when `following_count` changed; likes only when the credential is a user token
 (GET /2/users/me answers), since app-only tokens cannot list them.
 """
 
@@ -146,7 +146,7 @@ class XConnector(ApiConnector):
             items = [self.profile_item(user, handle)]
             complete = {"profile"}
             count = (user.get("public_metrics") or {}).get("following_count")
-            if stale or "following_count" not in state or count != state["following_count"]:
+            if "following_count" not in state or count != state["following_count"]:
                 follows = self._following(client, uid, handle)
                 if follows is not None:
                     items.extend(follows)
