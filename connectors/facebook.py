@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from connectors.base import AccountRef, Coverage, Page, resolve_credential
+from connectors.base import AccountRef, Coverage, Page, TransientError, resolve_credential
 from connectors.graph import GraphSession, next_after, shared_usage
 from connectors.http import ApiConnector
 from connectors.newest_first import NewestFirstPass, iso_utc
@@ -52,6 +52,7 @@ class FacebookConnector(ApiConnector):
         listing = first.get("published_posts") or {}
         pending: list[dict] = [profile]
         coverage = Coverage(item_ids={profile["id"]}, complete_types={"profile"})
+        cursors_seen: set[str | None] = set()
         while True:
             handed: list[str] = []
             stop = False
@@ -69,6 +70,9 @@ class FacebookConnector(ApiConnector):
                     coverage.item_ids.add(post["id"])
                     handed.append(post_id)
             after = None if stop else next_after(listing)
+            if after is not None and after in cursors_seen:
+                raise TransientError(f"{PLATFORM}: paging cursor repeated; stopping this read")
+            cursors_seen.add(after)
             if after is None:
                 yield Page(pending, walk.final_cursor(**base), coverage, graph.take_calls())
                 return

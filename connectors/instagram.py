@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import AccountRef, Coverage, NotFound, Page, resolve_credential
+from connectors.base import AccountRef, Coverage, NotFound, Page, TransientError, resolve_credential
 from connectors.graph import GraphSession, next_after, shared_usage
 from connectors.http import ApiConnector
 from connectors.newest_first import NewestFirstPass, iso_utc
@@ -54,6 +54,7 @@ class InstagramConnector(ApiConnector):
         listing = first.get("media") or {}
         pending: list[dict] = [profile]
         coverage = Coverage(item_ids={profile["id"]}, complete_types={"profile"})
+        cursors_seen: set[str | None] = set()
         while True:
             handed: list[str] = []
             stop = False
@@ -71,6 +72,9 @@ class InstagramConnector(ApiConnector):
                     coverage.item_ids.add(post["id"])
                     handed.append(media_id)
             after = None if stop else next_after(listing)
+            if after is not None and after in cursors_seen:
+                raise TransientError(f"{PLATFORM}: paging cursor repeated; stopping this read")
+            cursors_seen.add(after)
             if after is None:
                 yield Page(pending, walk.final_cursor(**base), coverage, graph.take_calls())
                 return

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.base import (AccountRef, AuthError, ConnectorError, Coverage, NotFound, Page, RateLimited,
-                             resolve_credential)
+                             TransientError, resolve_credential)
 from connectors.http import ApiConnector
 from connectors.newest_first import NewestFirstPass, iso_utc
 
@@ -119,6 +119,7 @@ class YouTubeConnector(ApiConnector):
             return
 
         token: str | None = None
+        tokens_seen: set[str | None] = set()
         while True:
             listing = session.get("playlistItems", {"part": "contentDetails", "playlistId": uploads,
                                                     "maxResults": self.page_size, **({"pageToken": token} if token else {})})
@@ -141,6 +142,9 @@ class YouTubeConnector(ApiConnector):
                 by_id = {v.get("id"): v for v in videos.get("items") or []}
                 items = [video_post(account.handle, by_id[v]) for v in wanted if v in by_id]
             token = listing.get("nextPageToken")
+            if token and token in tokens_seen:
+                raise TransientError("youtube: page token repeated; stopping this read")
+            tokens_seen.add(token)
             last = stop or not token
             for post in items:
                 coverage.item_ids.add(post["id"])

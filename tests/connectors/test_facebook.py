@@ -149,3 +149,14 @@ def test_unset_credential_needs_reauthorization(monkeypatch):
     from connectors.base import CredentialError
     with pytest.raises(CredentialError):
         list(make().fetch(ACCOUNT, None))
+
+
+@responses.activate
+def test_a_paging_loop_ends_the_read_instead_of_spinning():
+    responses.get(API + "OakvilleTrafalgarHS", json=fixture("page_with_posts.json"))
+    looping = fixture("posts_page2.json")
+    looping["paging"] = {"cursors": {"after": AFTER}, "next": API + f"{PAGE_ID}/published_posts?after={AFTER}"}
+    responses.get(API + f"{PAGE_ID}/published_posts", json=looping)
+    store = Store()
+    assert isinstance(store.run(make(), ACCOUNT), TransientError)
+    assert len(responses.calls) == 2 and "mark" not in store.cursor
