@@ -150,6 +150,8 @@ class YouTubeConnector(ApiConnector):
                 coverage.item_ids.add(post["id"])
             pending.extend(items)
             if last:
+                log.info("youtube %s: %d quota units this read, %d spent today on this credential",
+                         account.handle, session.units, self.ledger.spent(account.credential))
                 yield Page(pending, walk.final_cursor(**base, quota_units=session.units), coverage,
                            session.take_calls())
                 return
