@@ -117,9 +117,9 @@ class XArchive(ExportConnector):
         tid = str(tw.get("id_str") or tw.get("id"))
         created = from_x(tw.get("created_at"))
         text = _expand(tw)
-        long_text = _match_note(notes.get(created or "", ()), text)
-        if long_text:
-            text = long_text
+        candidates = notes.get(created or "")
+        if candidates:
+            text = _match_note(candidates, text) or text
         item: dict[str, Any] = {
             "type": "post", "platform": "x", "account": account.handle, "id": f"x:{tid}",
             "created_at": created, "url": f"https://x.com/{handle}/status/{tid}", "kind": "original",
