@@ -75,10 +75,13 @@ def add_hostile_finding(s, school: str) -> int:
     return f.id
 
 
-def finding_ids(rt: Runtime, school: str) -> list[int]:
+def finding_ids(rt: Runtime, school: str, open_only: bool = True) -> list[int]:
+    """The school's findings, by default those on its open list (open and still present)."""
+    q = select(m.Finding.id).join(m.Account).join(m.School).where(m.School.code == school)
+    if open_only:
+        q = q.where(m.Finding.status == "open", m.Finding.presence == "present")
     with rt.db.session() as s:
-        return list(s.scalars(select(m.Finding.id).join(m.Account).join(m.School).where(m.School.code == school)
-                              .order_by(m.Finding.id)))
+        return list(s.scalars(q.order_by(m.Finding.id)))
 
 
 def account_ids(rt: Runtime, school: str) -> list[int]:
@@ -97,5 +100,14 @@ def sign_in(client, who: str, password: str = PASSWORD):
 
 
 def token(client) -> str:
+    """The session's CSRF token, as a browser would have it from the last page it loaded."""
     with client.session_transaction() as sess:
-        return sess.get("csrf", "")
+        if sess.get("csrf"):
+            return sess["csrf"]
+    return csrf_of(client.get("/login").get_data(as_text=True) if not _signed_in(client)
+                   else client.get("/").get_data(as_text=True))
+
+
+def _signed_in(client) -> bool:
+    with client.session_transaction() as sess:
+        return "uid" in sess
