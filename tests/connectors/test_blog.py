@@ -7,7 +7,7 @@ import requests
 import responses
 
 from auditor.items import validate_item
-from connectors.base import AccountRef, ConnectorError, NotFound, TransientError
+from connectors.base import AccountRef, ConnectorError, NotFound, RateLimited, TransientError
 from connectors.blog import BlogConnector, html_to_text
 from connectors.http import ApiClient, Pacer
 
@@ -187,3 +187,19 @@ def test_handle_forms_and_plain_http_refused():
 def test_html_to_text_separates_blocks():
     assert html_to_text("<p>Ana</p><p>Lee</p>") == "Ana\nLee"
     assert html_to_text("Hi<br>there &amp; you<script>x()</script>") == "Hi\nthere & you"
+
+
+@responses.activate
+def test_429_waits_within_max_wait_and_defers_beyond_it(clock):
+    responses.get(FEED, status=429, headers={"Retry-After": "30"})
+    responses.get(FEED, body=body("room12_rss.xml"))
+    pacer = Pacer(clock=clock, sleep=clock.sleep, max_wait=900)
+    page = list(BlogConnector({}, client_factory=fast_client, pacer=pacer).fetch(account(), None))[0]
+    assert len(posts(page.items)) == 2 and sum(clock.sleeps) == pytest.approx(31, abs=1.5)
+    responses.reset()
+    responses.get(FEED, status=429, headers={"Retry-After": "3600"})
+    store = Store()
+    error = store.run(BlogConnector({}, client_factory=fast_client, pacer=Pacer(clock=clock, sleep=clock.sleep,
+                                                                                 max_wait=900)), account())
+    assert isinstance(error, RateLimited) and error.reset_at == pytest.approx(clock.now + 3600)
+    assert store.cursor is None and store.items == {}

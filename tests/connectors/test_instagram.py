@@ -112,6 +112,7 @@ def test_nothing_new_is_one_call_and_new_media_stop_at_the_mark():
     (dict(body=requests.exceptions.ReadTimeout("read timed out")), TransientError),
     (dict(body='{"data": [{"id": "1791892091234'), TransientError),
     (dict(status=400, json=fixture("error_rate_limited.json")), RateLimited),
+    (dict(status=429, headers={"Retry-After": "3600"}, body="Too Many Requests"), RateLimited),
 ])
 @responses.activate
 def test_fault_on_second_page_then_rerun_is_complete_and_without_duplicates(fault, error):
