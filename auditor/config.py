@@ -222,17 +222,22 @@ def parse_settings(raw: dict[str, Any], source: str, path: Path | None = None) -
     return Settings(data, path)
 
 
+def read_toml(path: Path, error: type[Exception] = ConfigError) -> dict[str, Any]:
+    """A TOML file as a dict; an unreadable or invalid file raises `error` naming the file."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from exc
+
+
 def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     if path is None:
         path = env.get("AUDITOR_CONFIG") or DEFAULT_CONFIG
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path)
     settings = parse_settings(raw, str(path), path)
     if env.get("AUDITOR_DATABASE_URL"):
         settings["database"]["url"] = env["AUDITOR_DATABASE_URL"]

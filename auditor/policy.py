@@ -6,7 +6,6 @@ so an expired entry stops suppressing and is reported (like pylint's useless-sup
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -62,14 +61,8 @@ class Policy:
 def load_policy(path: Path | None) -> Policy:
     if path is None:
         return Policy()
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_policy(raw, str(path))
+    from auditor.config import read_toml
+    return parse_policy(read_toml(Path(path), PolicyError), str(path))
 
 
 def parse_policy(raw: dict[str, Any], source: str) -> Policy:
