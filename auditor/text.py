@@ -26,11 +26,17 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
 
 
+# ASCII letters and digits to lower case, everything else to a space: str.translate's fast path.
+_ASCII_SPACED = str.maketrans({i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)})
+
+
 def spaced(text: str) -> str:
     """The folded text with each separator run collapsed to one space, padded with a space each side.
 
     The padding lets a matcher test word boundaries without special cases at the ends.
     """
+    if text.isascii():  # the common case, about three times faster than the regex below
+        return " " + " ".join(text.translate(_ASCII_SPACED).split()) + " "
     return " " + _SEPARATORS.sub(" ", fold(text)).strip() + " "
 
 

@@ -19,6 +19,7 @@ from typing import ClassVar
 from auditor.checkers.base import CheckContext, Checker, Example
 from auditor.findings import Span
 from auditor.registry import Account
+from auditor.checkers.privacy_texts import AT, text_views
 from auditor.items import item_texts
 
 CLAUSE = "§3 Professional boundaries with students"
@@ -164,7 +165,10 @@ class PersonalPhone(Checker):
 
     def check(self, item: dict, ctx: CheckContext):
         official = None
-        for field, text, via in own_texts(item):
+        for view in text_views(item, ctx):
+            if view.digits < 10:  # every North American number has ten digits
+                continue
+            field, text, via = view.field, view.text, view.via
             for start, end, area in phone_numbers(text):
                 kind, why = judge_phone(text, start, end, area)
                 if kind == "organisation":
@@ -216,13 +220,16 @@ class PersonalEmail(Checker):
 
     def check(self, item: dict, ctx: CheckContext):
         board = ctx.board_domains
-        for field, text, via in own_texts(item):
+        for view in text_views(item, ctx):
+            field, text, via = view.field, view.text, view.via
             taken: list[tuple[int, int]] = []
-            for m in EMAIL.finditer(text):
-                taken.append((m.start(), m.end()))
-                yield from self._judge(item, field, text, via, m.start(), m.end(),
-                                       m.group("domain"), text[m.start():m.group().index("@") + m.start()], board)
-            if "at" not in text.lower():
+            if "@" in text:
+                for m in EMAIL.finditer(text):
+                    taken.append((m.start(), m.end()))
+                    yield from self._judge(item, field, text, via, m.start(), m.end(), m.group("domain"),
+                                           text[m.start():m.group().index("@") + m.start()], board)
+            # A spelled-out address has " dot " or a bracketed "at": both leave " at "/" dot " folded.
+            if " dot " not in view.folded and not (AT in view.triggers and any(b in text for b in "])}>")):
                 continue
             for m in OBFUSCATED_EMAIL.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):

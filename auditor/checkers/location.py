@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
+from auditor.checkers.privacy_texts import AT, FR_STREET, LANDMARK, STREET, TIME, VENUE, TextView, text_views
 from auditor.findings import Span
 from auditor.items import content_views, item_texts
 from auditor.text import fold, sentences
@@ -138,19 +139,30 @@ _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI
 US_ZIP = re.compile(r"\b(?:" + _STATES + r"),?\s+\d{5}(?:-\d{4})?\b")
 
 
-def street_addresses(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, kind) for each street address, postal code or state + ZIP in the text."""
-    for m in STREET_ADDRESS.finditer(text):
-        typ = m.group("type")
-        if typ[0].islower() and typ.lower() not in _LOWER_OK:
-            continue
-        yield m.start(), m.end(), "street address"
-    for m in FRENCH_ADDRESS.finditer(text):
-        yield m.start(), m.end(), "street address"
-    for m in POSTAL_CODE.finditer(text):
-        yield m.start(), m.end(), "postal code"
-    for m in US_ZIP.finditer(text):
-        yield m.start(), m.end(), "ZIP code"
+def street_addresses(text: str, view: TextView | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) for each street address, postal code or state + ZIP in the text.
+
+    With the text's prepared `view`, a pattern is tried only when its trigger is present (a
+    street word for an address, enough digits for a postal or ZIP code)."""
+    digits = view.digits if view else 99
+    if not digits:
+        return
+    triggers = view.triggers if view else frozenset({STREET, FR_STREET})
+    if STREET in triggers:
+        for m in STREET_ADDRESS.finditer(text):
+            typ = m.group("type")
+            if typ[0].islower() and typ.lower() not in _LOWER_OK:
+                continue
+            yield m.start(), m.end(), "street address"
+    if FR_STREET in triggers:
+        for m in FRENCH_ADDRESS.finditer(text):
+            yield m.start(), m.end(), "street address"
+    if digits >= 3:
+        for m in POSTAL_CODE.finditer(text):
+            yield m.start(), m.end(), "postal code"
+    if digits >= 5:
+        for m in US_ZIP.finditer(text):
+            yield m.start(), m.end(), "ZIP code"
 
 
 class StreetAddress(Checker):
@@ -176,8 +188,9 @@ class StreetAddress(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
-        for field, text, via in item_texts(item):
-            for start, end, kind in street_addresses(text):
+        for view in text_views(item, ctx):
+            field, text, via = view.field, view.text, view.via
+            for start, end, kind in street_addresses(text, view):
                 yield self.finding(item, reason=f"{kind} in the post", via=via,
                                    spans=[Span(field, start, end, text[start:end])], explanation={"kind": kind})
 
@@ -243,27 +256,39 @@ def _school_names(ctx: CheckContext) -> frozenset[str]:
     return ctx.cached("location_school_names", build)
 
 
+_AT_WORDS = frozenset({"at", "au", "aux", "chez"})
+_TOWARD_WORDS = frozenset({"at", "to", "on", "into", "onto", "au", "aux"})
+_ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'", "l’"})
+
+
 def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, why) of named places in a sentence; offsets are the text's."""
     out = []
     for m in PLACE_SEQ.finditer(sentence):
+        m_start, end = m.start(), m.end()
+        before = sentence[max(0, m_start - 12):m_start].lower().split()
+        w1 = before[-1] if before else ""
+        w2 = before[-2] if len(before) > 1 else ""
+        if w1.endswith(("l'", "l’")) and len(w1) == 2 and w2 == "à":
+            w1, w2 = "la", "à"
+        article = w1 in _ARTICLES
+        after_at = w1 in _AT_WORDS or (article and (w2 in _AT_WORDS or (w2 == "à" and w1 != "le")))
+        toward = w1 in _TOWARD_WORDS or (article and (w2 in _TOWARD_WORDS or (w1 == "the" and w2 == "for")))
         words = [w.strip(".").lower() for w in m.group().split()]
+        venue = len(words) >= 2 and any(w in VENUES for w in words)
+        landmark = toward and any(w in LANDMARKS for w in words)
+        # "at the Gurdwara", "at the Museum": one word after an article is a kind of place, not a name.
+        if after_at and article and len(words) < 2:
+            after_at = False
+        if not (after_at or venue or landmark):
+            continue
         if all(w in NOT_PLACE_WORDS or not w for w in words):
             continue
         folded = " ".join(fold(m.group()).replace(".", " ").split())
         if folded in schools or any(folded == f"{s} {w}" for s in schools for w in ("ss", "ps", "hs")):
             continue
-        before = sentence[max(0, m.start() - 12):m.start()]
-        at = re.search(r"\b" + _AT + r"\s*?" + r"(?P<article>\s" + _ARTICLE + r")?$", before, re.IGNORECASE)
-        # "at the Gurdwara", "at the Museum": one word after an article is a kind of place, not a name.
-        after_at = at is not None and (len(words) >= 2 or not (at.group("article") or "").strip())
-        toward = re.search(r"\b" + _TOWARD + r"$", before, re.IGNORECASE) is not None
-        venue = any(w in VENUES for w in words) and len(words) >= 2
-        landmark = any(w in LANDMARKS for w in words) and toward
-        end = m.end()
         if sentence[end - 1] == "." and len(words[-1]) > 3:  # a full stop, not "St." or "Mt."
             end -= 1
-        m_start = m.start()
         if after_at and not _looks_like_person(m.group()):
             out.append((offset + m_start, offset + end, "named place after 'at'"))
         elif venue:
@@ -293,18 +318,25 @@ def whereabouts(text: str, schools: frozenset[str]) -> Iterator[tuple[tuple[int,
     place at a stated, coming time. A time stated in the sentence before counts too
     ("Trip tomorrow! We'll be at the Science Centre.")."""
     bounds = sentences(text)
+    placed = [_places(text[start:end], start, schools) for start, end in bounds]
+    if not any(placed):
+        return
     prev_time = None
-    for start, end in bounds:
+    for i, (start, end) in enumerate(bounds):
+        places = placed[i]
+        if not places and not (i + 1 < len(bounds) and placed[i + 1]):
+            prev_time = None  # only a sentence with a place, or the one before it, needs its times
+            continue
         sent = text[start:end]
+        if PAST.search(sent) is not None:
+            prev_time = None
+            continue
         times = [(start + m.start(), start + m.end()) for m in TIME_ANCHOR.finditer(sent)]
-        past = PAST.search(sent) is not None
-        if not past:
-            places = _places(sent, start, schools)
-            time = times[0] if times else prev_time
-            if places and time:
-                p = places[0]
-                yield (p[0], p[1]), time, p[2]
-        prev_time = times[-1] if times and not past else None
+        time = times[0] if times else prev_time
+        if places and time:
+            p = places[0]
+            yield (p[0], p[1]), time, p[2]
+        prev_time = times[-1] if times else None
 
 
 class StudentWhereabouts(Checker):
@@ -333,15 +365,33 @@ class StudentWhereabouts(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
-        schools = _school_names(ctx)
-        texts = list(item_texts(item))
-        if not any(STUDENT_CUE.search(text) for _f, text, _v in texts) and not _names_student(item, ctx):
+        views = text_views(item, ctx)
+        found = []
+        for view in views:
+            if not _may_be_whereabouts(view):
+                continue
+            for (ps, pe), (ts, te), why in whereabouts(view.text, _school_names(ctx)):
+                found.append((view, ps, pe, ts, te, why))
+        if not found:
             return
-        for field, text, via in texts:
-            for (ps, pe), (ts, te), why in whereabouts(text, schools):
-                spans = [Span(field, ps, pe, text[ps:pe]), Span(field, ts, te, text[ts:te])]
-                yield self.finding(item, reason="says where students will be, and when", via=via, spans=spans,
-                                   explanation={"place": why, "time": text[ts:te]})
+        if not any(STUDENT_CUE.search(v.text) for v in views) and not _names_student(item, ctx):
+            return
+        for view, ps, pe, ts, te, why in found:
+            text = view.text
+            spans = [Span(view.field, ps, pe, text[ps:pe]), Span(view.field, ts, te, text[ts:te])]
+            yield self.finding(item, reason="says where students will be, and when", via=view.via, spans=spans,
+                               explanation={"place": why, "time": text[ts:te]})
+
+
+_CLOCK = re.compile(r"\d(?::\d\d)?\s*[ap]\.?m|\d:\d\d|\d\s?h\b", re.IGNORECASE)
+
+
+def _may_be_whereabouts(view: TextView) -> bool:
+    """A day, date or clock time, and a venue word or 'at': without both there is nothing to find."""
+    t = view.triggers
+    if TIME not in t and not (view.digits and _CLOCK.search(view.text)):
+        return False
+    return VENUE in t or LANDMARK in t or AT in t
 
 
 def _names_student(item: dict, ctx: CheckContext) -> bool:

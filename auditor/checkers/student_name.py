@@ -24,7 +24,7 @@ import ahocorasick
 
 from auditor.checkers.base import CheckContext, Checker, Example
 from auditor.findings import Span
-from auditor.items import item_texts
+from auditor.checkers.privacy_texts import text_views
 from auditor.registry import Student
 from auditor.text import fold_with_offsets, hashtags, name_tokens, spaced, split_camel
 
@@ -55,16 +55,27 @@ class RosterMatcher:
         self.students = students
         auto = ahocorasick.Automaton()
         keys: dict[str, list[tuple[str, int]]] = {}
+        tokens: dict[str, tuple[str, ...]] = {}  # rosters repeat names: fold each spelling once
+
+        def words_of(name: str) -> tuple[str, ...]:
+            got = tokens.get(name)
+            if got is None:
+                got = tokens[name] = tuple(name_tokens(name))
+            return got
+
         for idx, s in enumerate(students):
-            last = name_tokens(s.last_name)
+            last = words_of(s.last_name)
             if not last:
                 continue
-            firsts = {tuple(name_tokens(n)) for n in (s.first_name, s.preferred_name) if n.strip()}
+            firsts = {words_of(s.first_name)}
+            if s.preferred_name:
+                firsts.add(words_of(s.preferred_name))
             for first in firsts:
                 if not first:
                     continue
-                for form, words in ((FORWARD, first + tuple(last)), (REVERSED, tuple(last) + first)):
-                    keys.setdefault(" ".join(words), []).append((form, idx))
+                forward, reversed_ = " ".join(first + last), " ".join(last + first)
+                keys.setdefault(forward, []).append((FORWARD, idx))
+                keys.setdefault(reversed_, []).append((REVERSED, idx))
                 keys.setdefault("".join(first) + "".join(last), []).append((JOINED, idx))
         for key, values in keys.items():
             auto.add_word(key, (len(key), tuple(values)))
@@ -73,10 +84,12 @@ class RosterMatcher:
             auto.make_automaton()
         self.automaton = auto
 
-    def mentions(self, text: str) -> list[Mention]:
+    def mentions(self, text: str, folded: str | None = None) -> list[Mention]:
+        """Roster names in `text`; `folded` is spaced(text) when the caller already has it."""
         if self.empty:
             return []
-        folded = spaced(text)
+        if folded is None:
+            folded = spaced(text)
         hits = []
         for end, (length, values) in self.automaton.iter(folded):
             start = end - length + 1
@@ -165,9 +178,11 @@ def strongest_flag(students: tuple[Student, ...]) -> str:
 def item_mentions(item: dict, ctx: CheckContext) -> Iterator[tuple[str, str, str | None, Mention]]:
     """(field, text, via, mention) for every roster name in an item, endorsed content included."""
     m = matcher(ctx)
-    for field, text, via in item_texts(item):
-        for mention in m.mentions(text):
-            yield field, text, via, mention
+    if m.empty:
+        return
+    for view in text_views(item, ctx):
+        for mention in m.mentions(view.text, view.folded):
+            yield view.field, view.text, view.via, mention
 
 
 def _example_context() -> CheckContext:

@@ -1,0 +1,100 @@
+"""The texts of an item as the privacy checkers read them, prepared once per item.
+
+Six privacy rules read the same texts. Each text is folded once (`auditor.text.spaced`), its
+digits counted once, and passed once through a small automaton of trigger words (days, months,
+venue and street words), so that each rule can skip a text in well under a microsecond when it
+cannot possibly match: no digits means no phone number, no '@' means no e-mail address, no day
+or clock time means no "where students will be". Only the rare text that passes a gate meets
+the rule's full regular expressions.
+
+The prepared views of the last item are kept in the CheckContext (one slot, keyed by identity),
+which is how the rules share them without the engine knowing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ahocorasick
+
+from auditor.checkers.base import CheckContext
+from auditor.items import item_texts
+from auditor.text import spaced
+
+TIME, VENUE, LANDMARK, STREET, FR_STREET, AT = "time", "venue", "landmark", "street", "fr-street", "at"
+
+_TRIGGERS = {
+    TIME: """monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
+        fridays saturdays sundays mon tue tues wed thu thur thurs fri sat sun tomorrow tonight today
+        january february march april may june july august september october november december jan feb
+        mar apr jun jul aug sep sept oct nov dec noon demain soir aujourd hui semaine midi lundi mardi
+        mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril mai juin juillet aout septembre
+        octobre novembre decembre""",
+    VENUE: """centre center museum gallery theatre theater arena stadium library bibliotheque zoo aquarium
+        planetarium farm orchard marsh beach plage conservation camp hall auditorium gym gymnasium pool rink
+        complex fairgrounds station trailhead park parc gardens pavilion amphitheatre legislature
+        observatory lodge mall plaza market marche cinema college university universite campus arboretum
+        sanctuary reserve fieldhouse fairground ymca ywca quarry speedway racetrack bowl musee salle""",
+    LANDMARK: "hill falls bay lake island valley point mountain forest woods river creek trail ski harbour "
+              "harbor cove ridge peak glen",
+    STREET: """street st avenue ave av road rd drive dr crescent cres cr court ct boulevard blvd lane ln way
+        place pl terrace terr trail trl parkway pkwy circle cir highway hwy line sideroad concession gate
+        grove square sq close row path crossing mews quay landing esplanade promenade alley boardwalk
+        circuit heath green walk""",
+    FR_STREET: "rue avenue av boulevard boul blvd chemin ch route rang place allee promenade montee croissant "
+               "impasse cote",
+    AT: "at au aux chez a la",
+}
+
+
+def _build_triggers():
+    auto = ahocorasick.Automaton()
+    keys: dict[str, set[str]] = {}
+    for kind, words in _TRIGGERS.items():
+        for word in words.split():
+            keys.setdefault(f" {word} ", set()).add(kind)
+    keys.setdefault(" a la ", set()).add(AT)
+    keys.setdefault(" this morning ", set()).add(TIME)
+    for key, kinds in keys.items():
+        auto.add_word(key, frozenset(kinds))
+    auto.make_automaton()
+    return auto
+
+
+_TRIGGER_AUTOMATON = _build_triggers()
+_DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class TextView:
+    """One text of an item (`field` path, original `text`, endorsement `via`) with its cheap facts."""
+
+    field: str
+    text: str
+    via: str | None
+    folded: str  # auditor.text.spaced(text)
+    digits: int
+    triggers: frozenset[str]
+
+
+def _view(field: str, text: str, via: str | None) -> TextView:
+    folded = spaced(text)
+    kinds: set[str] = set()
+    for _end, found in _TRIGGER_AUTOMATON.iter(folded):
+        kinds |= found
+    digits = sum(map(text.count, _DIGITS))
+    return TextView(field, text, via, folded, digits, frozenset(kinds))
+
+
+def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
+    """The item's texts (profile name and bio for a profile item), prepared once per item."""
+    slot = ctx._cache.get("_privacy_text_views")
+    if slot is not None and slot[0] is item:
+        return slot[1]
+    if item.get("type") == "profile":
+        raw = [(k, item[k], None) for k in ("name", "bio") if isinstance(item.get(k), str) and item[k]]
+    else:
+        raw = list(item_texts(item))
+    views = tuple(_view(f, t, v) for f, t, v in raw)
+    ctx._cache["_privacy_text_views"] = (item, views)
+    return views
