@@ -1,0 +1,47 @@
+"""`auditor summary`: the weekly compliance summary, printed or sent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import click
+
+from auditor.commands._common import clean_errors, runtime_from
+
+
+@click.command("summary")
+@click.option("--school", help="Only this school (its principal's summary); default: the board-wide one.")
+@click.option("--week", help="ISO week YYYY-Www; default: the last complete Monday-Sunday week.")
+@click.option("--send", is_flag=True, help="Email it: principals their school's, [email] admins the board's. "
+              "A week already sent to a recipient is not sent again.")
+@click.pass_context
+@clean_errors
+def command(ctx: click.Context, school: str | None, week: str | None, send: bool) -> None:
+    """Print the weekly summary as text, or send it with --send (exit 1 if a send failed)."""
+    from reports.summary import Week, build_summary, render_summary_text
+
+    rt = runtime_from(ctx)
+    settings = rt.settings
+    tz_name = settings["schedule"]["timezone"]
+    now = datetime.now(timezone.utc)
+    try:
+        wk = Week.parse(week) if week else Week.last_complete(now, ZoneInfo(tz_name))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from exc
+    if not send:
+        with rt.db.session() as s:
+            summ = build_summary(s, board=settings["board"]["name"], week=wk, tz_name=tz_name, school=school,
+                                 now=now, trend_weeks=settings["summary"]["trend_weeks"],
+                                 stale_days=settings["checks"]["stale_scan_days"],
+                                 base_url=settings["report"]["base_url"])
+        click.echo(render_summary_text(summ), nl=False)
+        return
+    from auditor.mailer import send_weekly
+    outcomes = send_weekly(rt, week=wk, school=school, now=now)
+    for o in outcomes:
+        click.echo(f"{wk.label} {o.scope} -> {o.recipient}: {o.status}" + (f" ({o.message})" if o.message else ""))
+    if not outcomes:
+        click.echo("no recipients: set principal_email in schools.csv or [email] admins")
+    if any(o.status in ("failed", "refused") for o in outcomes):
+        ctx.exit(1)
