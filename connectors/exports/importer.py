@@ -64,6 +64,8 @@ class ExportConnector(Connector):
 
     platform: str
     format_name: str
+    # The export's own photos are attached by path; an import downloads nothing (X id lookups aside).
+    fetches_media = False
 
     def __init__(self, path: Path, options: ImportOptions | None = None):
         self.path = Path(path)

@@ -178,3 +178,8 @@ def test_without_credential_no_request_is_made(cache, tmp_path):
         _, pages = run("x", path, "bulk", cache)
         assert len(rsps.calls) == 0
     assert sorted(i["target"]["id"] for i in items_of(pages) if i["type"] == "follow") == ["500", "501", "502"]
+
+
+def test_imports_do_not_ask_the_scanner_to_download_media():
+    from connectors.exports.importer import ExportConnector
+    assert ExportConnector.fetches_media is False

@@ -177,6 +177,7 @@ def facebook_zip(out: Path) -> Path:
                             "title": "", "description": "Table of cookies"}},
                  {"place": {"name": "Lakeview Secondary School",
                             "coordinate": {"latitude": GPS[0], "longitude": GPS[1]}}}]}]},
+            {"timestamp": ts + 120, "data": [{"post": "Félicitations à Renée Roy, élève de l’année!"}]},
         ],
         "your_facebook_activity/comments_and_reactions/likes_and_reactions_1.json": [
             {"timestamp": ts, "data": [{"reaction": {"reaction": "LIKE", "actor": "Lakeview Parent Council"}}],
