@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from auditor import users
 from auditor.config import load_settings
 from auditor.runtime import Runtime
 from auditor.store import models as m
 from auditor.web import audits, create_app
-from tests.auditor.web.board import account_ids, finding_ids, platforms_toml, populate, sign_in, token, web_toml
+from tests.auditor.web.board import account_ids, fast_hasher, finding_ids, platforms_toml, populate, sign_in, token, web_toml
 from tests.conftest import write_config
 
 ROLES = ("anonymous", "admin", "principal", "viewer")
@@ -65,7 +66,9 @@ def board(tmp_path_factory):
     d = tmp_path_factory.mktemp("matrix")
     cfg = write_config(d, f"sqlite:///{d / 'matrix.db'}", platforms_toml() + web_toml())
     rt = Runtime(load_settings(cfg, env={}))
-    populate(rt)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "HASHER", fast_hasher())
+        populate(rt)
     with rt.db.session() as s:
         own_req = audits.request_audit(s, "r.okafor@cvdsb.example.ca", "MCSS").id
         other_req = audits.request_audit(s, "j.desrosiers@cvdsb.example.ca", "FHPS").id
