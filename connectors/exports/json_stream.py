@@ -80,6 +80,8 @@ class _Buffer:
                     grow *= 2
                     continue
                 raise ExportError(f"{self.where}: damaged JSON ({exc.msg}); the file may be truncated") from exc
+            except RecursionError as exc:
+                raise ExportError(f"{self.where}: JSON nested too deeply; refusing it") from exc
             if end >= len(self.buf) and not self.eof:
                 # A number (or literal) that ends at the buffer's edge may continue in the next chunk.
                 self.fill(grow)

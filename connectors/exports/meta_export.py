@@ -45,6 +45,11 @@ class MetaExport(ExportConnector):
             if other:
                 raise ExportError(f"{self.path}: looks like {other} export; expected {self.expected}")
             raise ExportError(f"{self.path}: holds none of the expected files; expected {self.expected}")
+        try:
+            self.source.verify(n for k in ("posts", "likes", "following", "profile") for n in self._files(k))
+        except ExportError:
+            self.close()
+            raise
 
     def other_platform(self) -> str:
         """'an Instagram' / 'a Facebook' when the export is the sibling platform's."""
@@ -123,7 +128,7 @@ class InstagramExport(MetaExport):
 
     def _files(self, kind: str) -> list[str]:
         if kind == "posts":
-            return self.source.find(pattern=r"posts_\d+\.json") + self.source.find("reels.json")
+            return self.source.find(pattern=r"posts_\d+\.json") + self.source.find("reels.json", "stories.json")
         if kind == "likes":
             return self.source.find("liked_posts.json")
         if kind == "following":
@@ -136,7 +141,8 @@ class InstagramExport(MetaExport):
     def items(self, account: AccountRef) -> Iterator[dict]:
         yield from self._profile(account)
         for member in self._files("posts"):
-            for rec in self._array(member, "ig_reels_media" if member.endswith("reels.json") else None):
+            key = {"reels.json": "ig_reels_media", "stories.json": "ig_stories"}.get(posixpath.basename(member))
+            for rec in self._array(member, key):
                 item = self._post(rec, account)
                 if item:
                     yield item

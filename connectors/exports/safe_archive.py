@@ -198,6 +198,16 @@ class ExportSource(ABC):
         with self.open(name) as fh:
             return copy_bounded(fh, dest, limit or self.limits.max_media_bytes, f"{self.path}:{name}")
 
+    def verify(self, names) -> None:
+        """Read members through once so a damaged one fails before any item is handed out.
+
+        Zip members carry a CRC that is only checked at their end; without this pass a corrupt
+        tweets.js would fail half-way, after the first pages were stored."""
+        for name in names:
+            with self.open(name) as fh:
+                while fh.read(CHUNK):
+                    pass
+
     def digest(self) -> str:
         h = hashlib.sha256()
         with open(self.path, "rb") as fh:
@@ -307,6 +317,9 @@ class TarSource(ExportSource):
         for _, pair in self._iter(want):
             yield pair
 
+    def verify(self, names) -> None:
+        """Already done: opening read the whole archive, and gzip checked its CRC at the end."""
+
     def open(self, name: str) -> BoundedReader:
         """Random access re-reads the archive up to the member; prefer `stream`."""
         for member, fh in self.stream(lambda m: m.name == name):
@@ -351,6 +364,9 @@ class DirSource(ExportSource):
         where = f"{self.path}/{name}"
         fd = os.open(self.path / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         return BoundedReader(os.fdopen(fd, "rb"), m.size, where)
+
+    def verify(self, names) -> None:
+        """Plain files carry no checksum; damaged JSON is reported where it is read."""
 
     def extract(self, name: str, dest_root: Path, limit: int | None = None) -> Path:
         """Files of a folder are real already: point at them (no copy), once size-checked."""

@@ -42,6 +42,11 @@ class XArchive(ExportConnector):
             self._ctx.__exit__(None, None, None)
             raise ExportError(f"{self.path}: holds no data/tweets.js, like.js, following.js or account.js; "
                               f"expected {EXPECTED}")
+        try:
+            self.source.verify(n for n in self.source.members if n.endswith(".js"))
+        except ExportError:
+            self._ctx.__exit__(None, None, None)
+            raise
         self._client_factory = client_factory
         self._media_index: dict[str, str] | None = None
 

@@ -117,3 +117,17 @@ def test_damaged_json_names_the_member(cache, tmp_path):
     from connectors.base import AccountRef
     with pytest.raises(ExportError, match="posts_1.json: damaged JSON"):
         list(conn.fetch(AccountRef("instagram", "a"), None))
+
+
+def test_instagram_stories_and_reels_are_posts_too(cache, tmp_path):
+    path = w.write_meta_zip(tmp_path / "stories.zip", {
+        "your_instagram_activity/media/stories.json": {"ig_stories": [
+            {"uri": "media/stories/202409/s1.jpg", "creation_timestamp": 1726000000, "title": "Première journée"}]},
+        "your_instagram_activity/media/reels.json": {"ig_reels_media": [
+            w.instagram_post("Reel du spectacle", 1726000100, ["media/reels/202409/r1.mp4"])]},
+    }, {"media/stories/202409/s1.jpg": w.jpeg(*(43.5, -79.9))})
+    items = by_id(run("instagram", path, "x", cache)[1])
+    story = items["instagram:media/stories/202409/s1.jpg"]
+    assert story["text"] == "Première journée"
+    assert analyse(story["media"][0]["path"]).gps is not None
+    assert items["instagram:media/reels/202409/r1.mp4"]["media"][0]["type"] == "video"

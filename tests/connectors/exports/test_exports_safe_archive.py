@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import tarfile
 import zipfile
@@ -165,3 +166,28 @@ def test_tar_with_an_irregular_member_type_is_refused(tmp_path):
         tar.addfile(fifo)
     with pytest.raises(ExportError, match="device or pipe"):
         TarSource(path, Limits())
+
+
+def test_a_corrupt_tweets_js_is_refused_before_any_page(tmp_path):
+    """The CRC of a zip member is checked at its end: the importer reads the data files through
+    once when it opens the archive, so nothing is handed to the store from a damaged one."""
+    from connectors.exports import writers as w
+    from datetime import datetime, timezone
+    path = tmp_path / "crc.zip"
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("data/account.js", 'window.YTD.account.part0 = [{"account": {"username": "a"}}]')
+        body = ",".join(json.dumps({"tweet": w.x_tweet(i, f"post {i}", t0)}) for i in range(50))
+        zf.writestr("data/tweets.js", f"window.YTD.tweets.part0 = [{body}]")
+    raw = bytearray(path.read_bytes())
+    at = raw.rfind(b"post 4")
+    raw[at] = ord("X")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ExportError, match="data/tweets.js: damaged or truncated"):
+        open_export("x", path)
+
+
+def test_deeply_nested_json_is_refused():
+    from connectors.exports.json_stream import iter_array
+    with pytest.raises(ExportError, match="nested too deeply"):
+        list(iter_array(io.BytesIO(b"[" + b"[" * 100_000 + b"]" * 100_000 + b"]"), "f"))
