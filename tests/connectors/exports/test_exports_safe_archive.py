@@ -7,10 +7,10 @@ import json
 import os
 import tarfile
 import zipfile
-from pathlib import Path
 
 import pytest
 
+from connectors.base import AccountRef
 from connectors.exports import ExportError, open_export
 from connectors.exports.safe_archive import (
     BoundedReader, DirSource, Limits, TarSource, ZipSource, copy_bounded, safe_name, sniff,
@@ -46,7 +46,7 @@ def test_hostile_archives_are_refused_and_nothing_is_written(fixture, platform, 
     cache = tmp_path / "cache"
     with pytest.raises(ExportError) as err:
         conn = open_export(platform, BAD / fixture, settings={"imports": {"cache_dir": str(cache)}})
-        list(conn.fetch(__import__("connectors.base").base.AccountRef(platform, "someone"), None))
+        list(conn.fetch(AccountRef(platform, "someone"), None))
     message = str(err.value)
     assert str(BAD / fixture) in message
     assert words in message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from datetime import datetime, timezone
@@ -137,7 +138,7 @@ def test_pages_are_cut_and_only_the_last_carries_cursor_and_completeness(cache, 
 def users_reply(request):
     ids = dict(p.split("=", 1) for p in request.url.split("?", 1)[1].split("&"))["ids"].split("%2C")
     data = [{"id": i, "username": f"user{i}", "name": f"User {i}", "description": f"bio of {i}"} for i in ids]
-    return 200, {"content-type": "application/json"}, __import__("json").dumps({"data": data})
+    return 200, {"content-type": "application/json"}, json.dumps({"data": data})
 
 
 @responses.activate
