@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 _SEPARATORS = re.compile(r"[\W_]+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 # Lower-to-upper and letter-to-digit boundaries inside one token ("CongratsMayaChen", "Gr5Poets").
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
 
@@ -64,7 +65,15 @@ class Folded:
 
 
 def fold_with_offsets(original: str) -> Folded:
-    """spaced(original) plus the offset map; slow, call it only for a text worth quoting."""
+    """spaced(original) plus the offset map; call it only for a text worth quoting."""
+    if original.isascii():  # every character folds to itself or to a separator: map word runs
+        origin = [0]
+        for m in _ASCII_WORD.finditer(original):
+            if len(origin) > 1:
+                origin.append(m.start())
+            origin.extend(range(m.start(), m.end()))
+        origin.append(len(original))
+        return Folded(spaced(original), tuple(origin))
     out: list[str] = [" "]
     origin: list[int] = [0]
     pending_space = False

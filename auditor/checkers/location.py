@@ -386,12 +386,17 @@ class StudentWhereabouts(Checker):
 _CLOCK = re.compile(r"\d(?::\d\d)?\s*[ap]\.?m|\d:\d\d|\d\s?h\b", re.IGNORECASE)
 
 
+_AT_NAME = re.compile(r"\b(?:at|au|aux|chez|la)\s+(?:(?:the|a|an|la|le|les)\s+|l['’])?[A-ZÀ-Ý]", re.IGNORECASE)
+
+
 def _may_be_whereabouts(view: TextView) -> bool:
-    """A day, date or clock time, and a venue word or 'at': without both there is nothing to find."""
+    """A day, date or clock time, and a venue word or 'at' + a capital: without both, nothing to find."""
     t = view.triggers
     if TIME not in t and not (view.digits and _CLOCK.search(view.text)):
         return False
-    return VENUE in t or LANDMARK in t or AT in t
+    if VENUE in t or LANDMARK in t:
+        return True
+    return AT in t and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))
 
 
 def _names_student(item: dict, ctx: CheckContext) -> bool:

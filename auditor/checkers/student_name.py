@@ -14,6 +14,7 @@ turns a folded match back into the words of the post is built only for a text th
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -49,12 +50,16 @@ class Mention:
 
 
 class RosterMatcher:
-    """Every roster name in one automaton; values list (form, student indexes) per key."""
+    """Every roster name in one automaton. A key's value is (key length, codes), each code packing
+    a student's index and the form (index * 4 + form number), which keeps a 50,000-student roster
+    to one small tuple per distinct key."""
+
+    FORMS = (FORWARD, REVERSED, JOINED)
 
     def __init__(self, students: list[Student]):
         self.students = students
         auto = ahocorasick.Automaton()
-        keys: dict[str, list[tuple[str, int]]] = {}
+        keys: dict[str, list[int]] = {}
         tokens: dict[str, tuple[str, ...]] = {}  # rosters repeat names: fold each spelling once
 
         def words_of(name: str) -> tuple[str, ...]:
@@ -63,25 +68,35 @@ class RosterMatcher:
                 got = tokens[name] = tuple(name_tokens(name))
             return got
 
-        for idx, s in enumerate(students):
-            last = words_of(s.last_name)
-            if not last:
-                continue
-            firsts = {words_of(s.first_name)}
-            if s.preferred_name:
-                firsts.add(words_of(s.preferred_name))
-            for first in firsts:
-                if not first:
+        # Everything allocated here lives as long as the matcher: the cyclic GC has nothing to
+        # collect, and pausing it makes the build about a third faster on a large roster.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            for idx, s in enumerate(students):
+                last = words_of(s.last_name)
+                if not last:
                     continue
-                forward, reversed_ = " ".join(first + last), " ".join(last + first)
-                keys.setdefault(forward, []).append((FORWARD, idx))
-                keys.setdefault(reversed_, []).append((REVERSED, idx))
-                keys.setdefault("".join(first) + "".join(last), []).append((JOINED, idx))
-        for key, values in keys.items():
-            auto.add_word(key, (len(key), tuple(values)))
-        self.empty = not keys
-        if not self.empty:
-            auto.make_automaton()
+                code = idx * 4
+                firsts = [words_of(s.first_name)]
+                if s.preferred_name:
+                    preferred = words_of(s.preferred_name)
+                    if preferred != firsts[0]:
+                        firsts.append(preferred)
+                for first in firsts:
+                    if not first:
+                        continue
+                    keys.setdefault(" ".join(first + last), []).append(code)
+                    keys.setdefault(" ".join(last + first), []).append(code + 1)
+                    keys.setdefault("".join(first + last), []).append(code + 2)
+            for key, codes in keys.items():
+                auto.add_word(key, (len(key), tuple(codes)))
+            self.empty = not keys
+            if not self.empty:
+                auto.make_automaton()
+        finally:
+            if gc_was_on:
+                gc.enable()
         self.automaton = auto
 
     def mentions(self, text: str, folded: str | None = None) -> list[Mention]:
@@ -105,7 +120,8 @@ class RosterMatcher:
         found: dict[tuple[int, int], dict] = {}
         for start, end, values in hits:
             word_bounded = folded[start - 1] == " " and folded[end] == " "
-            for form, idx in values:
+            for code in values:
+                form, idx = self.FORMS[code & 3], code >> 2
                 if form == JOINED:
                     span = self._in_hashtag(mapped, start, end, tags, text)
                     if span is None:
