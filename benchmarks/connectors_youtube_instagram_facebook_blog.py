@@ -126,7 +126,7 @@ def install(rs: responses.RequestsMock, world: World) -> None:
 
 def account_of(platform: str, path: str, q: dict, request) -> int:
     if platform == "youtube":
-        key = q.get("forHandle") or q.get("id") or q.get("playlistId") or ""
+        key = q.get("forHandle") or q.get("id") or q.get("playlistId") or q.get("channelId") or ""
         if path.endswith("/videos"):
             return int(key.split(",")[0].split("v")[1].split("n")[0][1:]) if key else 0
         return int(re.search(r"(\d+)$", key.lstrip("@")).group(1)) if re.search(r"(\d+)$", key) else 0
@@ -141,6 +141,9 @@ def youtube_api(world: World):
             cid = f"UCch{account}"
             return 200, {}, json.dumps({"items": [{"id": cid, "snippet": {"title": f"Channel {account}", "description": ""},
                                                    "contentDetails": {"relatedPlaylists": {"uploads": f"UUch{account}"}}}]})
+        if path.endswith("/subscriptions"):
+            return 200, {}, json.dumps({"items": [{"snippet": {"title": "Science North", "description": "",
+                                                               "resourceId": {"channelId": "UCsci"}}}]})
         if path.endswith("/playlistItems"):
             ids = world.newest_first("youtube", account)
             start = int(q.get("pageToken") or 0)

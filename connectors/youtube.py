@@ -3,7 +3,8 @@
 A channel's uploads are a playlist (`channels.list part=contentDetails` names it), listed newest
 first by `playlistItems.list`; the videos' own details, including the recording location a
 teacher may have set without thinking, come from `videos.list`, 50 ids a call. The same
-`channels.list` call also gives the channel's title and description, i.e. the profile.
+`channels.list` call also gives the channel's title and description, i.e. the profile, and
+`subscriptions.list` the channels it subscribes to (follows), when the owner left them public.
 
 YouTube has no rate-limit headers; it has a daily quota per Google Cloud project (10,000 units
 by default, 1 unit per list call, failed calls included) that resets at midnight Pacific time.
@@ -112,8 +113,10 @@ class YouTubeConnector(ApiConnector):
         uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
         profile = channel_profile(account.handle, channel)
         base = {"channel_id": channel_id}
-        pending: list[dict] = [profile]
-        coverage = Coverage(item_ids={profile["id"]}, complete_types={"profile"})
+        # Profile and subscriptions first: a full listing each, so their pages change no cursor.
+        yield from self.subscriptions(session, account, channel_id, profile, keep=cursor)
+        pending: list[dict] = []
+        coverage = Coverage()
         if not uploads:  # a channel without uploads (or hidden ones) has nothing more to read
             yield Page(pending, walk.final_cursor(**base, quota_units=session.units), coverage, session.take_calls())
             return
@@ -159,6 +162,44 @@ class YouTubeConnector(ApiConnector):
             pending, coverage = [], Coverage()
 
 
+    def subscriptions(self, session: _Session, account: AccountRef, channel_id: str,
+                      profile: dict, keep: dict[str, Any] | None) -> Iterator[Page]:
+        """The channels this channel subscribes to, as follows (a teacher's channel subscribed to
+        a student's is what the student-follow rule is about). Private subscriptions are said so
+        on the profile, and follows are then not marked as fully listed. These pages hand back
+        the cursor they were given (`keep`): they move no position in the uploads."""
+        pending: list[dict] = [profile]
+        coverage = Coverage(item_ids={profile["id"]}, complete_types={"profile", "follow"})
+        token: str | None = None
+        tokens_seen: set[str | None] = set()
+        while True:
+            params = {"part": "snippet", "channelId": channel_id, "maxResults": 50}
+            try:
+                data = session.get("subscriptions", {**params, **({"pageToken": token} if token else {})})
+            except AuthError:
+                if "subscriptionForbidden" not in session.last_reasons:
+                    raise
+                log.info("youtube: %s keeps its subscriptions private; follows not checked", account.handle)
+                profile["follows_hidden"] = "the channel keeps its subscriptions private"
+                coverage.complete_types.discard("follow")
+                yield Page(pending, keep, coverage, session.take_calls())
+                return
+            for entry in data.get("items") or []:
+                follow = subscription_follow(account.handle, entry)
+                if follow:
+                    pending.append(follow)
+                    coverage.item_ids.add(follow["id"])
+            token = data.get("nextPageToken")
+            if not token or token in tokens_seen:
+                if token:
+                    raise TransientError("youtube: page token repeated; stopping this read")
+                yield Page(pending, keep, coverage, session.take_calls())
+                return
+            tokens_seen.add(token)
+            yield Page(pending, keep, coverage, session.take_calls())
+            pending, coverage = [], Coverage()
+
+
 class _Session:
     """One account's read: the client, the quota bookkeeping and Google's error shapes."""
 
@@ -174,6 +215,7 @@ class _Session:
         self.client.session.hooks.setdefault("response", []).append(self._keep)
         self.units = 0
         self._calls = 0
+        self.last_reasons: set = set()
 
     def _keep(self, response, *args, **kwargs):
         self.last_response = response
@@ -214,6 +256,7 @@ class _Session:
         body = _error_body(self.last_response)
         reasons = {e.get("reason") for e in body.get("errors") or [] if isinstance(e, dict)}
         reasons |= {d.get("reason") for d in body.get("details") or [] if isinstance(d, dict)}
+        self.last_reasons = reasons
         message = _strip_tags(body.get("message") or "") or str(exc)
         if reasons & QUOTA_REASONS:
             self.connector.ledger.exhaust(self.credential, self.connector.quota)
@@ -272,6 +315,22 @@ def channel_profile(handle: str, channel: dict) -> dict:
         "bio": description,
         "url": url,
         "links": [w for w in description.split() if w.startswith(("http://", "https://"))],
+    }
+
+
+def subscription_follow(handle: str, entry: dict) -> dict | None:
+    snippet = entry.get("snippet") or {}
+    target = (snippet.get("resourceId") or {}).get("channelId")
+    if not target:
+        return None
+    return {
+        "type": "follow",
+        "platform": PLATFORM,
+        "account": handle,
+        "id": f"{PLATFORM}:follow:{target}",
+        "created_at": iso_utc(snippet.get("publishedAt")),
+        "target": {"id": target, "name": snippet.get("title") or "", "bio": snippet.get("description") or "",
+                   "url": f"https://www.youtube.com/channel/{target}"},
     }
 
 

@@ -57,6 +57,7 @@ class Api(BaseHTTPRequestHandler):
 ROUTES = {
     "/yt/channels": "youtube/channels_list.json",
     "/yt/playlistItems": "youtube/playlist_items_page1.json",
+    "/yt/subscriptions": "youtube/subscriptions_list.json",
     "/ig/v21.0/me/accounts": "instagram/me_accounts.json",
     "/ig/v21.0/17841405309211844": "instagram/user_with_media.json",
     "/fb/v21.0/OakvilleTrafalgarHS": "facebook/page_with_posts.json",
@@ -114,10 +115,10 @@ base_url = "{server}/fb/v21.0"
 
     result = runner.invoke(main, ["--config", str(cfg), "scan"])
     assert result.exit_code == 0, result.output
-    # 3 videos + channel, 3 media + profile, 3 posts + page, 2 entries + blog profile
-    assert "4/4 accounts ok, 15 new items" in result.output, result.output
+    # 3 videos + 2 subscriptions + channel, 3 media + profile, 3 posts + page, 2 entries + blog profile
+    assert "4/4 accounts ok, 17 new items" in result.output, result.output
     first_calls = len(Api.seen)
-    assert first_calls == 5 + 3 + 2 + 1
+    assert first_calls == 6 + 3 + 2 + 1
 
     # Tokens went in headers, never in a URL, each to its own platform.
     by_prefix = {"/yt": ("x-goog-api-key", "AIza-yt-key"), "/ig": ("authorization", "Bearer EAAB-ig-token"),
@@ -129,8 +130,8 @@ base_url = "{server}/fb/v21.0"
             if path.startswith(prefix):
                 assert {k.lower(): v for k, v in headers.items()}[name] == value
 
-    # The second night has nothing new: YouTube 2 units, Instagram 1 call, Facebook 1, blog 1.
+    # The second night has nothing new: YouTube 3 units, Instagram 1 call, Facebook 1, blog 1.
     result = runner.invoke(main, ["--config", str(cfg), "scan"])
     assert result.exit_code == 0, result.output
     assert "4/4 accounts ok, 0 new items" in result.output, result.output
-    assert len(Api.seen) - first_calls == 2 + 1 + 1 + 1
+    assert len(Api.seen) - first_calls == 3 + 1 + 1 + 1

@@ -66,6 +66,8 @@ def q(**params):
 def mock_channel():
     responses.get(API + "channels", json=fixture("channels_list.json"), match=q(forHandle="@othsmusic"))
     responses.get(API + "channels", json=fixture("channels_list.json"), match=q(id="UCq7dQ9uQ2mHn1b0x4PzT3Vw"))
+    responses.get(API + "subscriptions", json=fixture("subscriptions_list.json"),
+                  match=q(channelId="UCq7dQ9uQ2mHn1b0x4PzT3Vw", part="snippet"))
 
 
 def mock_full_listing():
@@ -87,7 +89,8 @@ def posts(store_or_items):
 def test_first_scan_pages_through_uploads_with_recording_location(env, day):
     mock_full_listing()
     pages = list(make(day).fetch(ACCOUNT, None))
-    assert [p.api_calls for p in pages] == [3, 2]  # channels + playlistItems + videos; then 2 more
+    # channels + subscriptions; playlistItems + videos; 2 more for the second playlist page
+    assert [p.api_calls for p in pages] == [2, 2, 2]
     items = [i for p in pages for i in p.items]
     for n, item in enumerate(items):
         validate_item(item, f"item {n}")
@@ -105,10 +108,16 @@ def test_first_scan_pages_through_uploads_with_recording_location(env, day):
     profile = [i for i in items if i["type"] == "profile"][0]
     assert profile["name"] == "OTHS Music" and profile["url"] == "https://www.youtube.com/@othsmusic"
     assert profile["links"] == ["https://oths.example.org/music"]
-    # The mark is set only on the last page; the first page carries the ids it handed over.
-    assert "mark" not in pages[0].cursor and pages[0].cursor["partial"]["done"] == ["vid0000002", "vid0000003"]
-    assert pages[1].cursor["mark"] == {"time": "2026-10-20T23:10:04Z", "ids": ["vid0000003"]}
-    assert pages[1].cursor["quota_units"] == 5 and pages[1].cursor["channel_id"] == "UCq7dQ9uQ2mHn1b0x4PzT3Vw"
+    # Subscriptions are follows, listed in full on a page that moves no cursor.
+    follows = [i for i in pages[0].items if i["type"] == "follow"]
+    assert follows[0]["target"] == {"id": "UCz3Xq8Lm2Np5Rt7Vw9Yb1Cd", "name": "Maya L. plays piano",
+                                    "bio": "grade 11 at OTHS, piano covers every week",
+                                    "url": "https://www.youtube.com/channel/UCz3Xq8Lm2Np5Rt7Vw9Yb1Cd"}
+    assert pages[0].coverage.complete_types == {"profile", "follow"} and pages[0].cursor is None  # as given
+    # The mark is set only on the last page; the first uploads page carries the ids it handed over.
+    assert "mark" not in pages[1].cursor and pages[1].cursor["partial"]["done"] == ["vid0000002", "vid0000003"]
+    assert pages[2].cursor["mark"] == {"time": "2026-10-20T23:10:04Z", "ids": ["vid0000003"]}
+    assert pages[2].cursor["quota_units"] == 6 and pages[2].cursor["channel_id"] == "UCq7dQ9uQ2mHn1b0x4PzT3Vw"
     # The API key travels in a header, never in the URL.
     for call in responses.calls:
         assert KEY not in call.request.url
@@ -116,7 +125,7 @@ def test_first_scan_pages_through_uploads_with_recording_location(env, day):
 
 
 @responses.activate
-def test_nothing_new_costs_two_units_and_new_uploads_stop_at_the_mark(env, day):
+def test_nothing_new_costs_three_units_and_new_uploads_stop_at_the_mark(env, day):
     mock_full_listing()
     store = Store()
     yt = make(day)
@@ -125,8 +134,8 @@ def test_nothing_new_costs_two_units_and_new_uploads_stop_at_the_mark(env, day):
     responses.replace(responses.GET, API + "playlistItems", json=fixture("playlist_items_page1.json"))
     n = len(responses.calls)
     pages = list(yt.fetch(ACCOUNT, store.cursor))
-    assert sum(p.api_calls for p in pages) == 2 == len(responses.calls) - n
-    assert posts(pages[0].items) == {}
+    assert sum(p.api_calls for p in pages) == 3 == len(responses.calls) - n  # channels, subscriptions, uploads
+    assert posts(i for p in pages for i in p.items) == {}
     # A new upload on top: only it is fetched from videos.list.
     listing = fixture("playlist_items_page1.json")
     listing["items"].insert(0, {"kind": "youtube#playlistItem", "id": "x",
@@ -200,22 +209,35 @@ def test_short_term_rate_limit_defers_briefly_without_spending_the_day(env, day)
     with pytest.raises(RateLimited) as info:
         list(yt.fetch(ACCOUNT, None))
     assert time.time() < info.value.reset_at < time.time() + 120  # a pause, not until midnight
-    assert yt.ledger.spent("env:YT_KEY") == 2  # only the calls made
+    assert yt.ledger.spent("env:YT_KEY") == 3  # only the calls made
 
 
 @responses.activate
 def test_own_quota_budget_stops_mid_pass_and_next_day_completes(env, day):
     mock_full_listing()
     ledger = QuotaLedger(day)
-    yt = YouTubeConnector({"quota_units_per_day": 4}, client_factory=fast_client, pacer=Pacer(), ledger=ledger)
+    yt = YouTubeConnector({"quota_units_per_day": 5}, client_factory=fast_client, pacer=Pacer(), ledger=ledger)
     store = Store()
     error = store.run(yt, ACCOUNT)
     assert isinstance(error, RateLimited)
-    assert ledger.spent("env:YT_KEY") == 4
+    assert ledger.spent("env:YT_KEY") == 5
     assert sorted(posts(store)) == ["youtube:vid0000002", "youtube:vid0000003"]
     day.now = day.now.replace(day=22, hour=0, minute=1)  # the quota day rolled over
     assert store.run(yt, ACCOUNT) is None
     assert len(posts(store)) == 3 and store.duplicates() == []
+
+
+@responses.activate
+def test_private_subscriptions_are_said_so_and_uploads_still_read(env, day):
+    mock_full_listing()
+    responses.replace(responses.GET, API + "subscriptions", status=403, json=fixture("error_subscriptions_private.json"))
+    store = Store()
+    assert store.run(make(day), ACCOUNT) is None
+    profile = store.items["youtube:channel:UCq7dQ9uQ2mHn1b0x4PzT3Vw"]
+    assert profile["follows_hidden"] == "the channel keeps its subscriptions private"
+    assert len(posts(store)) == 3
+    pages = list(make(day).fetch(ACCOUNT, None))
+    assert "follow" not in pages[0].coverage.complete_types  # an unseen list removes nothing
 
 
 @responses.activate
@@ -250,8 +272,8 @@ def test_retried_attempts_are_charged_to_the_quota(env, day):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    answers = {"channels": [503, 200], "playlistItems": [200]}
-    bodies = {"channels": fixture("channels_list.json"),
+    answers = {"channels": [503, 200], "playlistItems": [200], "subscriptions": [200]}
+    bodies = {"channels": fixture("channels_list.json"), "subscriptions": {"items": []},
               "playlistItems": {"items": [], "pageInfo": {"totalResults": 0}}}
 
     class Handler(BaseHTTPRequestHandler):
@@ -278,5 +300,19 @@ def test_retried_attempts_are_charged_to_the_quota(env, day):
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert pages[-1].cursor["quota_units"] == 3  # channels twice (503, then 200) + playlistItems
-    assert ledger.spent("env:YT_KEY") == 3
+    assert pages[-1].cursor["quota_units"] == 4  # channels twice (503, then 200), subscriptions, playlistItems
+    assert ledger.spent("env:YT_KEY") == 4
+
+
+@responses.activate
+def test_failure_right_after_the_follows_page_keeps_the_stored_cursor(env, day):
+    mock_full_listing()
+    store = Store()
+    assert store.run(make(day), ACCOUNT) is None
+    stored = copy.deepcopy(store.cursor)
+    responses.replace(responses.GET, API + "playlistItems", status=503)
+    assert isinstance(store.run(make(day), ACCOUNT), TransientError)
+    assert store.cursor == stored  # the profile/follows page handed back the cursor it was given
+    responses.replace(responses.GET, API + "playlistItems", json=fixture("playlist_items_page1.json"))
+    assert store.run(make(day), ACCOUNT) is None
+    assert store.duplicates() == []
