@@ -34,7 +34,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import ahocorasick
 
@@ -119,9 +119,11 @@ class Section:
         return f"{self.topic}.{self.name}"
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One lexicon entry found in a text; start/end index the original text."""
+class Hit(NamedTuple):
+    """One lexicon entry found in a text; start/end index the original text.
+
+    A NamedTuple rather than a dataclass: scans create many and must stay cheap.
+    """
 
     start: int
     end: int
@@ -232,81 +234,121 @@ def masked_variants(word: str) -> list[str]:
 
 # --- the compiled matcher ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Entry:
-    section: str
-    group: str
-    entry: str
-    left: bool  # needs a word boundary on the left
-    right: bool  # ... and on the right
-    length: int
+# Groups that can make a signal by themselves; a text with none of them needs no judging.
+_SIGNAL_GROUPS = frozenset({"strong", "weak"})
+# Characters that folding changes besides case (accents, typographic quotes, odd spaces).
+_NEEDS_FOLD = re.compile("[" + "".join(sorted(chr(c) for c in _FOLD)) + "]")
 
 
 class Lexicon:
-    """Every topic's sections compiled into one automaton (plus triggered regexes)."""
+    """Every topic's sections compiled into one automaton (plus triggered regexes).
+
+    Automaton values are grouped by the shape of the key (length and which word boundaries it
+    needs), so a raw match is checked once however many sections share the key.
+    """
 
     def __init__(self, sections: Iterable[Section]):
         self.sections = {s.key: s for s in sections}
         self.automaton = ahocorasick.Automaton()
         self._patterns: list[tuple[str, Pattern]] = []
-        keys: dict[str, list] = {}
+        keys: dict[str, dict[tuple[bool, bool], list]] = {}
+        triggers: dict[str, list[int]] = {}
         for sec in self.sections.values():
             for group, words in sec.groups.items():
                 for word in words:
                     prefix = word.endswith("*") and not word.endswith("**") and len(word) > 1
                     base = word[:-1] if prefix else word
                     forms = masked_variants(base) if group == "masked" else [_fold_entry(base)]
+                    real_group = "strong" if group == "masked" else group
                     for form in forms:
                         if not form:
                             continue
-                        ent = _Entry(sec.key, "strong" if group == "masked" else group, word,
-                                     _word_char(form[0]), _word_char(form[-1]) and not prefix, len(form))
-                        keys.setdefault(form, []).append(ent)
+                        shape = (_word_char(form[0]), _word_char(form[-1]) and not prefix)
+                        keys.setdefault(form, {}).setdefault(shape, []).append((sec.key, real_group, word))
             for pat in sec.patterns:
                 idx = len(self._patterns)
                 self._patterns.append((sec.key, pat))
                 for trig in pat.triggers:
-                    keys.setdefault(trig, []).append(idx)
-                if not pat.triggers:
-                    keys.setdefault("", [])
-        self._always = [i for i, (_, p) in enumerate(self._patterns) if not p.triggers]
-        for key, values in keys.items():
-            if key:
-                self.automaton.add_word(key, tuple(values))
+                    triggers.setdefault(trig, []).append(idx)
+        self._always = frozenset(i for i, (_, p) in enumerate(self._patterns) if not p.triggers)
+        for key in set(keys) | set(triggers):
+            shapes = tuple((len(key), left, right, tuple(payload),
+                            any(g in _SIGNAL_GROUPS for _, g, _ in payload))
+                           for (left, right), payload in keys.get(key, {}).items())
+            trig = tuple(triggers.get(key, ()))
+            may_signal = any(sh[4] for sh in shapes) or any(self._patterns[i][1].group in _SIGNAL_GROUPS
+                                                            for i in trig)
+            self.automaton.add_word(key, (shapes, trig, may_signal))
         if len(self.automaton):
             self.automaton.make_automaton()
         self._empty = not len(self.automaton)
+        # Patterns that can make a signal alone run whenever triggered; the others (cues,
+        # vetoes) only matter when an entry of their section was found.
+        self._pattern_signals = [p.group in _SIGNAL_GROUPS for _, p in self._patterns]
 
     def scan(self, text: str) -> list[Hit]:
-        """Every entry and triggered pattern found in `text`, entries cancelled by `exclude` removed."""
-        folded = fold(text)
-        hits: list[Hit] = []
-        patterns: set[int] = set(self._always)
-        n = len(folded)
-        if not self._empty:
-            for end, values in self.automaton.iter(folded):
-                for v in values:
-                    if isinstance(v, int):
-                        patterns.add(v)
-                        continue
-                    start = end - v.length + 1
-                    if v.left and start > 0 and _word_char(folded[start - 1]):
-                        continue
-                    if v.right and end + 1 < n and _word_char(folded[end + 1]):
-                        continue
-                    hits.append(Hit(start, end + 1, v.section, v.group, v.entry))
-        for idx in sorted(patterns):
-            key, pat = self._patterns[idx]
-            subject = text if pat.case_sensitive else folded
-            for m in pat.regex.finditer(subject):
-                if m.end() > m.start():
-                    hits.append(Hit(m.start(), m.end(), key, pat.group, pat.label))
-        if not hits:
-            return hits
+        """Every entry and triggered pattern found in `text`, entries cancelled by `exclude` removed.
+
+        Returns [] when nothing that could make a signal (a strong or weak entry) was found, so
+        the common case of a clean text costs one automaton pass and no judging.
+        """
+        low = text.lower()
+        if len(low) != len(text):
+            low = fold(text)
+        elif not low.isascii() and _NEEDS_FOLD.search(low):
+            low = low.translate(_FOLD)
+        if self._empty:
+            return []
+        matches = list(self.automaton.iter(low))
+        if not self._always:
+            for m in matches:
+                if m[1][2]:
+                    break
+            else:
+                return []  # only context words (or nothing): no signal possible
+        raw = []
+        patterns = set(self._always) if self._always else None
+        signal = False
+        n = len(low)
+        if True:
+            for end, (shapes, trig, _) in matches:
+                if trig:
+                    if patterns is None:
+                        patterns = set()
+                    patterns.update(trig)
+                for length, left, right, payload, is_signal in shapes:
+                    start = end - length + 1
+                    if left and start > 0:
+                        c = low[start - 1]
+                        if c.isalnum() or c == "_":
+                            continue
+                    if right and end + 1 < n:
+                        c = low[end + 1]
+                        if c.isalnum() or c == "_":
+                            continue
+                    raw.append((start, end + 1, payload))
+                    signal = signal or is_signal
+        if patterns:
+            signal = signal or any(self._pattern_signals[i] for i in patterns)
+        if not signal:
+            return []
+        hits = [Hit(a, b, sec, group, entry) for a, b, payload in raw for sec, group, entry in payload]
+        if patterns:
+            sections = {h.section for h in hits}
+            for idx in sorted(patterns):
+                key, pat = self._patterns[idx]
+                if not (self._pattern_signals[idx] or key in sections):
+                    continue
+                subject = text if pat.case_sensitive else low
+                for m in pat.regex.finditer(subject):
+                    if m.end() > m.start():
+                        hits.append(Hit(m.start(), m.end(), key, pat.group, pat.label))
         excludes = [h for h in hits if h.group == "exclude"]
         if excludes:
-            hits = [h for h in hits if h.group == "exclude" or not any(
+            hits = [h for h in hits if h.group != "exclude" and not any(
                 e.section == h.section and e.start <= h.start and h.end <= e.end for e in excludes)]
+            if not any(h.group in _SIGNAL_GROUPS for h in hits):
+                return []
         return hits
 
 

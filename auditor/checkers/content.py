@@ -23,6 +23,8 @@ from auditor.lexicon import Hit, Lexicon, Signal, judge, lexicon_for
 CONTENT_TOPICS = ("substances", "explicit", "political", "religious", "discriminatory",
                   "personal_life", "personal_sales", "personal_pointer")
 _SCAN_SLOT = "lexical_scan"
+_NOTHING: frozenset[str] = frozenset()
+_NO_FINDINGS: tuple = ()
 _VIA_WORDS = {"repost": "reposted", "quote": "quoted", "like": "liked"}
 
 
@@ -40,29 +42,39 @@ class TextScan:
             self.by_section.setdefault(h.section, []).append(h)
 
 
-def item_text_fields(item: dict) -> Iterator[tuple[str | None, str, str]]:
+def item_text_fields(item: dict) -> list[tuple[str | None, str, str]]:
     """(via, field path, text) for every text a content rule reads.
 
     Posts and likes: the content views (own words, quoted, reposted, liked). Profiles: the
     display name, the bio and the links, which are the account's own words.
     """
     typ = item.get("type")
+    if typ == "post" and not item.get("quoted") and not item.get("media"):
+        text = item.get("text")  # the common case, without walking the views
+        if not isinstance(text, str) or not text:
+            return []
+        return [("repost" if item.get("kind") == "repost" else None, "text", text)]
+    out: list[tuple[str | None, str, str]] = []
     if typ == "profile":
         for key in ("name", "bio"):
             value = item.get(key)
             if isinstance(value, str) and value:
-                yield None, key, value
+                out.append((None, key, value))
         for i, link in enumerate(item.get("links") or ()):
             if isinstance(link, str) and link:
-                yield None, f"links[{i}]", link
-        return
+                out.append((None, f"links[{i}]", link))
+        return out
     for view in content_views(item):
         for path, text in text_fields(view.post, view.path):
-            yield view.via, path, text
+            out.append((view.via, path, text))
+    return out
 
 
 def content_lexicon(ctx: CheckContext) -> Lexicon:
-    return ctx.cached("content_lexicon", lambda: lexicon_for(ctx.policy, CONTENT_TOPICS))
+    lex = ctx._cache.get("content_lexicon")
+    if lex is None:
+        lex = ctx.cached("content_lexicon", lambda: lexicon_for(ctx.policy, CONTENT_TOPICS))
+    return lex
 
 
 def scan_item(item: dict, ctx: CheckContext) -> list[TextScan]:
@@ -70,14 +82,21 @@ def scan_item(item: dict, ctx: CheckContext) -> list[TextScan]:
     slot = ctx._cache.get(_SCAN_SLOT)
     if slot is not None and slot[0] is item:
         return slot[1]
+    return _scan(item, ctx)[1]
+
+
+def _scan(item: dict, ctx: CheckContext) -> tuple[dict, list[TextScan], frozenset[str]]:
+    """Scan and remember (item, scans, lexicon sections with hits) in the context's cache."""
     lex = content_lexicon(ctx)
     scans = []
     for via, path, text in item_text_fields(item):
         hits = lex.scan(text)
         if hits:
             scans.append(TextScan(via, path, text, hits))
-    ctx._cache[_SCAN_SLOT] = (item, scans)
-    return scans
+    present = frozenset().union(*(s.by_section for s in scans)) if scans else _NOTHING
+    slot = (item, scans, present)
+    ctx._cache[_SCAN_SLOT] = slot
+    return slot
 
 
 def lower_confidence(confidence: str, steps: int = 1) -> str:
@@ -107,18 +126,21 @@ class LexicalChecker(Checker):
         the signal, a list adds evidence spans."""
         return []
 
-    def check(self, item: dict, ctx: CheckContext) -> Iterator[Finding]:
-        scans = scan_item(item, ctx)
-        if not scans:
-            return
+    def check(self, item: dict, ctx: CheckContext) -> list[Finding] | tuple:
+        slot = ctx._cache.get(_SCAN_SLOT)
+        if slot is None or slot[0] is not item:
+            slot = _scan(item, ctx)
+        present = slot[2]
+        if present is _NOTHING or present.isdisjoint(self.sections):
+            return _NO_FINDINGS  # the common case: nothing of this rule's lexicons in the item
+        scans = slot[1]
         by_via: dict[str | None, list[tuple[TextScan, Signal, list[Span]]]] = {}
         for scan in scans:
             for sig in self.signals(scan, ctx):
                 extra = self.accept(sig, scan, item, ctx)
                 if extra is not None:
                     by_via.setdefault(scan.via, []).append((scan, sig, extra))
-        for via, found in by_via.items():
-            yield self._finding(item, via, found)
+        return [self._finding(item, via, found) for via, found in by_via.items()]
 
     def _finding(self, item: dict, via: str | None,
                  found: list[tuple[TextScan, Signal, list[Span]]]) -> Finding:

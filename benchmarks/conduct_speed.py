@@ -1,0 +1,123 @@
+"""Speed of the professional-conduct content checkers (SM201-SM208) on generated posts.
+
+Prints posts per second for all content checkers together and the ratio to a bare single
+pyahocorasick pass over the same texts in the same process (an automaton holding the same lexicon
+keys; the pass only iterates the matches). Target: <= 5x. Two figures for the checkers:
+`checkers` calls each content checker's `check` on every post (the checkers' own cost), `engine`
+runs them through `auditor.engine.Engine.check_item` (adds the engine's policy and dedupe step).
+Times are CPU time of this process (best of 3), because the machine is shared.
+
+    .venv/bin/python benchmarks/conduct_speed.py [--posts 100000] [--seed 7] [--spice 0.05]
+
+Posts are generated from neutral classroom sentences; a share `--spice` of them also carries a
+sentence from one of the rules' territory (a violation, or a vetoed teaching use), so vetoes,
+cues and findings are exercised, not only misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import time
+
+import ahocorasick
+
+from auditor.checkers.base import CheckContext
+from auditor.checkers.content import CONTENT_TOPICS, content_lexicon
+from auditor.engine import Engine, checker_classes
+
+SUBJECTS = ["Grade 4", "Our class", "The robotics team", "Room 12", "The Grade 9s", "Our choir", "The library",
+            "Senior girls volleyball", "The science club", "Kindergarten", "Mme Roy's class", "The art room"]
+VERBS = ["finished", "started", "presented", "built", "celebrated", "read", "explored", "practised", "visited",
+         "designed", "tested", "shared"]
+OBJECTS = ["a unit on fractions", "their volcano projects", "the spring concert", "a bridge out of straws",
+           "poems about the lake", "a field trip to the museum", "the water cycle", "a coding challenge",
+           "the school garden", "their persuasive essays", "a mock trial", "the winter carnival"]
+TAILS = ["today!", "this week 🎉", "and it was amazing.", "- so proud of them!", "#OntEd", "📚✨", "👏👏",
+         "Thank you families!", "More photos on the class page.", "What a day 🙌"]
+SPICE = ["Cheers to the weekend 🍷", "What the f*** is wrong with this printer", "Vote Alex Martin for trustee!",
+         "Join us at church this Sunday, everyone welcome", "Girls just can't do physics 🙄",
+         "Selling my bike, DM me", "Date night with my husband", "Follow my personal IG @me.private",
+         "Gr. 9 health: the risks of vaping", "Eid Mubarak to all our families!", "Mock election results are in!",
+         "Prohibition unit: rum-runners on the lakes", "Happy 4/20 🌿", "Root beer floats for everyone"]
+
+
+def generate(n: int, seed: int, spice: float = 0.05) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        text = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}"
+        if rng.random() < spice:
+            text = f"{text} {rng.choice(SPICE)}"
+        out.append(text)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--posts", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--spice", type=float, default=0.05, help="share of posts with a rule-related sentence")
+    args = ap.parse_args()
+
+    texts = generate(args.posts, args.seed, args.spice)
+    items = [{"type": "post", "platform": "x", "account": "bench", "id": f"b{i}", "kind": "original",
+              "text": t} for i, t in enumerate(texts)]
+    ctx = CheckContext()
+    classes = [c for c in checker_classes() if "SM201" <= c.id <= "SM208"]
+    engine = Engine(ctx, checkers=classes)
+    lex = content_lexicon(ctx)  # compiled before timing, as it is once per process in a scan
+
+    bare = ahocorasick.Automaton()
+    for key, _ in lex.automaton.items():
+        bare.add_word(key, key)
+    bare.make_automaton()
+
+    def bare_pass() -> int:
+        n = 0
+        for t in texts:
+            for _ in bare.iter(t):
+                n += 1
+        return n
+
+    checkers = list(engine.checkers)
+
+    def checkers_pass() -> int:
+        n = 0
+        for item in items:
+            for checker in checkers:
+                n += len(checker.check(item, ctx))
+        return n
+
+    def engine_pass() -> int:
+        n = 0
+        for item in items:
+            n += len(engine.check_item(item))
+        return n
+
+    bare_pass(), checkers_pass()  # warm-up
+    timings = {}
+    for name, fn in (("bare", bare_pass), ("checkers", checkers_pass), ("engine", engine_pass)):
+        best = None
+        for _ in range(3):
+            t0 = time.process_time()
+            count = fn()
+            dt = time.process_time() - t0
+            best = dt if best is None or dt < best else best
+        timings[name] = (best, count)
+
+    bare_s, bare_hits = timings["bare"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"posts: {len(texts):,} (spice {args.spice:.0%})  checkers: {', '.join(c.id for c in classes)}  "
+          f"lexicon keys: {len(bare):,}")
+    print(f"bare pyahocorasick pass: {bare_s:.3f} s  ({len(texts) / bare_s:,.0f} posts/s, {bare_hits:,} raw matches)")
+    for name in ("checkers", "engine"):
+        secs, findings = timings[name]
+        print(f"all content checkers ({name}): {secs:.3f} s  ({len(texts) / secs:,.0f} posts/s, "
+              f"{findings:,} findings)  ratio {secs / bare_s:.2f}x (target <= 5x)")
+
+
+if __name__ == "__main__":
+    main()
