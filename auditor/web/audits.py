@@ -1,33 +1,19 @@
 """"Audit now": the console only queues a request; the serving process (`auditor serve`) runs it.
 
-`run_request` does what the serving process does for one request, for tests and for an operator
-who runs the console without `auditor serve`.
+`run_next` does what the serving process does for one request (through the same queue functions),
+for tests and for running the console without `auditor serve`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditor import queue
 from auditor.runtime import Runtime
 from auditor.store import models as m
 
 ACTIVE = ("queued", "running")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _insert_request(session: Session, requested_by: str, school_code: str | None = None,
-                    account_key: str | None = None) -> m.ScanRequest:
-    req = m.ScanRequest(requested_by=requested_by, school_code=school_code, account_key=account_key,
-                        status="queued", requested_at=_utcnow())
-    session.add(req)
-    session.flush()
-    return req
 
 
 def request_audit(session: Session, requested_by: str, school_code: str | None) -> m.ScanRequest:
@@ -39,11 +25,7 @@ def request_audit(session: Session, requested_by: str, school_code: str | None) 
                              .order_by(m.ScanRequest.id.desc()))
     if waiting is not None:
         return waiting
-    try:
-        from auditor.queue import enqueue
-    except ImportError:  # the serving engineer's queue module has not landed
-        enqueue = _insert_request
-    return enqueue(session, requested_by, school_code=school_code, account_key=None)
+    return queue.enqueue(session, requested_by, school_code=school_code)
 
 
 def visible_request(session: Session, request_id: int, school: str | None) -> m.ScanRequest | None:
@@ -68,34 +50,22 @@ def run_results(session: Session, run_id: int | None) -> list[m.ScanAccountResul
                                 .order_by(m.ScanAccountResult.id)))
 
 
-def run_request(runtime: Runtime, request_id: int) -> m.ScanRequest:
-    """Run one queued request to the end and record its run and outcome on the request row."""
+def run_next(runtime: Runtime, owner: str = "console", claim_seconds: int = 3600) -> m.ScanRequest | None:
+    """Claim the oldest queued request and run it to the end, as `auditor serve` does; None if the
+    queue is empty."""
     from auditor.scan import Scanner
 
     db = runtime.db
-    with db.session() as s:
-        req = s.get(m.ScanRequest, request_id)
-        if req is None or req.status != "queued":
-            raise LookupError(f"no queued scan request {request_id}")
-        req.status, req.started_at = "running", _utcnow()
-        school, account, by = req.school_code, req.account_key, req.requested_by
-
-    def attach(run_id: int) -> None:
-        with db.session() as s2:
-            s2.get(m.ScanRequest, request_id).run_id = run_id
-
+    claimed = queue.claim_next(db, owner, claim_seconds=claim_seconds)
+    if claimed is None:
+        return None
     try:
-        report = Scanner(runtime).run(trigger="on-demand", requested_by=by, school=school, account=account,
-                                      run_hook=attach)
-        status, message = "done", ""
-        run_id = report.run_id
+        Scanner(runtime).run(trigger="on-demand", requested_by=claimed.requested_by, school=claimed.school_code,
+                             account=claimed.account_key, run_hook=lambda run_id: queue.attach_run(db, claimed.id, run_id))
+        queue.finish(db, claimed.id, owner, "done")
     except Exception as exc:  # noqa: BLE001 - the request records why it failed
-        status, message, run_id = "failed", str(exc)[:500], None
+        queue.finish(db, claimed.id, owner, "failed", str(exc)[:500])
     with db.session() as s:
-        req = s.get(m.ScanRequest, request_id)
-        req.status, req.finished_at, req.message = status, _utcnow(), message
-        if run_id is not None:
-            req.run_id = run_id
-        s.flush()
+        req = s.get(m.ScanRequest, claimed.id)
         s.expunge(req)
     return req

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from auditor import users
 from auditor.store import models as m
 from auditor.web import create_app
-from auditor.web.audits import run_request
+from auditor.web.audits import run_next
 from tests.auditor.web.board import PASSWORD, PEOPLE, fast_hasher, platforms_toml, populate, web_toml
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,13 +44,11 @@ class QueueWorker(threading.Thread):
 
     def run(self):
         while not self.stop.is_set():
-            with self.rt.db.session() as s:
-                ids = list(s.scalars(select(m.ScanRequest.id).where(m.ScanRequest.status == "queued")))
-            for rid in ids:
-                try:
-                    run_request(self.rt, rid)
-                except Exception as exc:  # noqa: BLE001 - reported by the test
-                    self.errors.append(exc)
+            try:
+                while run_next(self.rt, owner="e2e-worker") is not None:
+                    pass
+            except Exception as exc:  # noqa: BLE001 - reported by the test
+                self.errors.append(exc)
             self.stop.wait(0.2)
 
 
