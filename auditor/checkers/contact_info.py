@@ -29,7 +29,7 @@ PHONE = re.compile(
     r"(?<![\w+.\-/$])"
     r"(?P<country>\+\s?1" + _SEP + r"?|1" + _SEP + r")?"
     r"(?:\(\s?(?P<area_p>[2-9]\d{2})\s?\)\s?|(?P<area>[2-9]\d{2})(?P<s1>" + _SEP + r"))"
-    r"(?P<exchange>[2-9]\d{2})" + _SEP +
+    r"(?P<exchange>[2-9]\d{2})" + _SEP + r"?" +
     r"(?P<line>\d{4})(?![\w\-]|\.\d)"
 )
 # Ten digits in a row are a phone number only with a word that says so ("cell 9055550172").
@@ -44,7 +44,8 @@ PERSONAL_CUE = re.compile(
 ORG_CUE = re.compile(
     r"\b(?:office|main\s+(?:line|number)|reception|front\s+desk|switchboard|help\s?line|hotline|"
     r"toll[-\s]?free|attendance|fax|bureau|secr[ée]tariat|school|centre|center|clinic|hospital|"
-    r"library|society|association|foundation|services|council|police|ministry|agency|crisis|distress)\b",
+    r"library|society|association|foundation|services|council|police|ministry|agency|crisis|distress|"
+    r"absences?|absent|safe\s+arrival|info(?:rmation)?\s+line|registration)\b",
     re.IGNORECASE)
 CUE_WINDOW_BEFORE = 40
 CUE_WINDOW_AFTER = 16

@@ -127,6 +127,11 @@ STREET_ADDRESS = re.compile(
     r"(?P<type>(?i:" + _STREET_TYPES + r"))\b\.?" + _DIRECTION
 )
 _FR_STREET_TYPES = "rue|avenue|av|boulevard|boul|blvd|chemin|ch|route|rang|place|allée|allee|promenade|montée|montee|croissant|impasse|côte|cote"
+# "12 main street": in lower case only with a street word that is nothing else.
+LOWER_STREET_ADDRESS = re.compile(
+    r"(?<![\w$#.,/])(?P<number>\d{1,6}[a-z]?)\s+(?P<name>[a-z][a-z'\-]+(?:\s+[a-z][a-z'\-]+){0,2})\s+"
+    r"(?P<type>street|avenue|road|crescent|boulevard)\b"
+)
 FRENCH_ADDRESS = re.compile(
     r"(?<![\w$#.,/])(?P<number>\d{1,6}[A-Za-z]?),?\s+(?P<type>(?i:" + _FR_STREET_TYPES + r"))\.?\s+"
     r"(?:(?:de\s+la|du|des|de|d['’])\s*)?(?P<name>[A-ZÀ-Ý][\w'’\-]*(?:\s+[A-ZÀ-Ý][\w'’\-]*){0,3})"
@@ -137,6 +142,10 @@ POSTAL_CODE = re.compile(r"(?<![\w-])[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ -]?
 _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
            "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
 US_ZIP = re.compile(r"\b(?:" + _STATES + r"),?\s+\d{5}(?:-\d{4})?\b")
+
+
+def _upper_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in STREET_ADDRESS.finditer(text)]
 
 
 def street_addresses(text: str, view: TextView | None = None) -> Iterator[tuple[int, int, str]]:
@@ -154,6 +163,9 @@ def street_addresses(text: str, view: TextView | None = None) -> Iterator[tuple[
             if typ[0].islower() and typ.lower() not in _LOWER_OK:
                 continue
             yield m.start(), m.end(), "street address"
+        for m in LOWER_STREET_ADDRESS.finditer(text):
+            if not any(m.start() >= s and m.end() <= e for s, e in _upper_spans(text)):
+                yield m.start(), m.end(), "street address"
     if FR_STREET in triggers:
         for m in FRENCH_ADDRESS.finditer(text):
             yield m.start(), m.end(), "street address"
@@ -210,6 +222,7 @@ TIME_ANCHOR = re.compile(
     r"next\s+(?:week|weekend|month|" + _WEEKDAYS + r")|"
     r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + _MONTHS + r")\b|"
     r"\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|(?<![\d:])\d{1,2}:\d{2}(?![\d:])|noon|"
+    r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\d{4}-\d{2}-\d{2}|"
     r"demain|ce\s+soir|aujourd['’]hui|cette\s+semaine|la\s+semaine\s+prochaine|(?:" + _FR_DAYS + r")|"
     r"\d{1,2}(?:er)?\s+(?:" + _FR_MONTHS + r")|\d{1,2}\s?h(?:\s?\d{2})?\b|midi"
     r")",
@@ -383,7 +396,7 @@ class StudentWhereabouts(Checker):
                                explanation={"place": why, "time": text[ts:te]})
 
 
-_CLOCK = re.compile(r"\d(?::\d\d)?\s*[ap]\.?m|\d:\d\d|\d\s?h\b", re.IGNORECASE)
+_CLOCK = re.compile(r"\d(?::\d\d)?\s*[ap]\.?m|\d:\d\d|\d\s?h\b|\d/\d|\d{4}-\d\d-\d\d", re.IGNORECASE)
 
 
 _AT_NAME = re.compile(r"\b(?:at|au|aux|chez|la)\s+(?:(?:the|a|an|la|le|les)\s+|l['’])?[A-ZÀ-Ý]", re.IGNORECASE)

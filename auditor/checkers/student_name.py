@@ -157,10 +157,11 @@ class RosterMatcher:
 
     @staticmethod
     def _reversed_ok(text: str, start: int, end: int) -> bool:
-        """"Kowalski, Ethan" or "KOWALSKI Ethan" reads as a name; "...Wong Aiden said" rarely does,
-        so the reversed form needs a comma between the words or the surname in capitals."""
+        """"Kowalski, Ethan", "KOWALSKI Ethan" and "Kowalski Ethan" read as a name; in lower case
+        the surname-first order is more often two ordinary words ("young will"), so it needs a
+        comma or capitals."""
         words = text[start:end]
-        return "," in words or words.split()[0].isupper()
+        return "," in words or all(w[:1].isupper() for w in re.split(r"[\s,]+", words) if w)
 
 
 def _name_case(words: str) -> bool:

@@ -20,6 +20,7 @@ def run(checker, item, **options):
     ("Signal/phone 289-555-0155", "289-555-0155"),
     ("cell 6475550123", "6475550123"),
     ("Ping me on 1-905-555-0121", "1-905-555-0121"),
+    ("Call me: 905 5550123", "905 5550123"),
 ])
 def test_personal_numbers(text, number):
     [f] = run(PersonalPhone, post(text))
@@ -36,6 +37,7 @@ def test_personal_numbers(text, number):
     "Scores: 905-555 tonight",
     "Order 6475550123 shipped",             # ten digits, no word saying it is a phone
     "See https://example.org/905-555-0199",
+    "Report absences to 905-555-0111 before 8 am",
 ])
 def test_not_personal_numbers(text):
     assert run(PersonalPhone, post(text)) == []

@@ -61,6 +61,7 @@ def test_exif_without_gps_or_unreadable_file_is_not_a_finding(tmp_path):
     ("Rendez-vous au 45, rue Principale", "45, rue Principale"),
     ("Postal code L6M 3G3 please", "L6M 3G3"),
     ("Springfield, IL 62704", "IL 62704"),
+    ("drop it off at 12 main street tonight", "12 main street"),
 ])
 def test_addresses_and_postal_codes(text, quoted):
     found = run(StreetAddress, post(text))
@@ -75,6 +76,7 @@ def test_addresses_and_postal_codes(text, quoted):
     "Call 905-555-0100",
     "12 Main course options at lunch",  # 'Main' not followed by a street word
     "Zip it, 12345 times!",
+    "We bought a 4 wheel drive",
 ])
 def test_not_addresses(text):
     assert run(StreetAddress, post(text)) == []
@@ -88,6 +90,7 @@ def test_not_addresses(text):
     "Trip day is Friday! We'll be at the Grand River Conservation Area all day, class.",
     "Les élèves vont au Musée de la Nature demain à 9 h.",
     "Bus for the junior girls leaves Sat., May 9 at 7:30 for the Lakeside Aquatic Centre.",
+    "Grade 4 trip to Bronte Creek Provincial Park on 5/14!",
 ])
 def test_whereabouts(text):
     [f] = run(StudentWhereabouts, post(text))

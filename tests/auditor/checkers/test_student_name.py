@@ -32,6 +32,7 @@ def run(item, ctx=None):
     ("#CongratsMayaChen 🎉", "#CongratsMayaChen"),
     ("#gojasdhillon", "#gojasdhillon"),                                # preferred name, lower-case tag
     ("Lab pairs: Kowalski, Ethan & Wong, Ben", "Kowalski, Ethan"),
+    ("Top readers: Kowalski Ethan and others", "Kowalski Ethan"),     # surname first, capitalised
     ("Maya Chen🔬 and friends", "Maya Chen"),
 ])
 def test_name_forms_are_found_and_quoted_as_written(text, quoted):
@@ -48,6 +49,7 @@ def test_name_forms_are_found_and_quoted_as_written(text, quoted):
     "Coach Liam O'Brien runs practice",
     "Mayachenko is a word",
     "Follow @MayaChen for updates",
+    "we asked kowalski ethan said no",                                # surname first in lower case
 ])
 def test_not_a_full_name(text):
     assert not run(post(text)), text
