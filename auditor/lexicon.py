@@ -92,6 +92,14 @@ def _word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
+def _word_end(text: str, end: int) -> int:
+    """Where the word that a prefix entry (`drink*`) matched the start of really ends."""
+    n = len(text)
+    while end < n and (text[end].isalnum() or text[end] in "_*"):
+        end += 1
+    return end
+
+
 # --- lexicon data -----------------------------------------------------------------------------
 
 @dataclass
@@ -332,7 +340,8 @@ class Lexicon:
             signal = signal or any(self._pattern_signals[i] for i in patterns)
         if not signal:
             return []
-        hits = [Hit(a, b, sec, group, entry) for a, b, payload in raw for sec, group, entry in payload]
+        hits = [Hit(a, _word_end(low, b) if entry[-1] == "*" else b, sec, group, entry)
+                for a, b, payload in raw for sec, group, entry in payload]
         if patterns:
             sections = {h.section for h in hits}
             for idx in sorted(patterns):

@@ -1,0 +1,155 @@
+"""The lexicon matcher: folding, word boundaries, prefixes, masked spellings, judging, vetoes,
+exclusions, patterns, policy additions and the shipped lexicon files themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.lexicon import (GROUPS, LEXICON_DIR, Lexicon, LexiconError, build_lexicon, fold, judge,
+                             lexicon_for, load_lexicon_files, masked_variants, merge_additions,
+                             parse_sections)
+from auditor.policy import PolicyError
+
+
+def lex(**sections) -> Lexicon:
+    return Lexicon(parse_sections({"t": sections}))
+
+
+def judged(lexicon: Lexicon, text: str, section: str = "s"):
+    hits = [h for h in lexicon.scan(text) if h.section == f"t.{section}"]
+    return judge(lexicon.sections[f"t.{section}"], hits, text) if hits else None
+
+
+def test_fold_keeps_length_and_drops_case_and_accents():
+    for text in ("Élève À L’École", "İstanbul straße", "naïve café 🍷", "ǅ"):
+        assert len(fold(text)) == len(text)
+    assert fold("Élève À L’École") == "eleve a l'ecole"
+
+
+def test_whole_words_and_prefix_entries():
+    lx = lex(s={"strong": ["ale", "drink*"]})
+    assert [h.entry for h in lx.scan("A pale ale tonight")] == ["ale"]
+    assert lx.scan("The finale was great") == []
+    hits = lx.scan("Drinking games")
+    assert hits[0].entry == "drink*" and "Drinking games"[hits[0].start:hits[0].end] == "Drinking"
+
+
+def test_entries_with_punctuation_and_emoji():
+    lx = lex(s={"strong": ["4/20", "🍷", "who's pouring"]})
+    assert {h.entry for h in lx.scan("Happy 4/20! 🍷🍷 Who’s pouring?")} == {"4/20", "🍷", "who's pouring"}
+    assert lx.scan("14/200 marks") == []
+
+
+def test_masked_variants_keep_the_first_letter():
+    forms = set(masked_variants("shit"))
+    assert {"shit", "sh1t", "sh!t", "sh*t", "s**t"} <= forms
+    assert all(f[0] == "s" for f in forms)
+    lx = lex(s={"masked": ["fuck*"]})
+    assert lx.scan("f***ing printer")[0].entry == "fuck*"
+    assert lx.scan("F*CK")[0].group == "strong"
+
+
+def test_weak_needs_a_cue_or_a_second_weak_entry():
+    lx = lex(s={"weak": ["church", "mosque"], "cue": ["join us"]})
+    assert judged(lx, "The church on Main St") is None
+    assert judged(lx, "Join us at church").strong is False
+    assert judged(lx, "From the church to the mosque") is not None
+
+
+def test_pairs_false_needs_a_cue():
+    lx = lex(s={"weak": ["hindu", "muslim"], "cue": ["can't"], "pairs": False})
+    assert judged(lx, "Hindu and Muslim populations") is None
+    assert judged(lx, "Muslim kids can't") is not None
+
+
+def test_minor_cues_count_when_two_differ():
+    lx = lex(s={"weak": ["girls"], "minor": ["always", "🙄"]})
+    assert judged(lx, "The girls always win") is None
+    assert judged(lx, "The girls always whine 🙄") is not None
+
+
+def test_window_scope():
+    lx = lex(s={"weak": ["boys"], "cue": ["boring"], "scope": "window", "window": 20})
+    assert judged(lx, "Boys are boring") is not None
+    assert judged(lx, "Boys " + "x" * 60 + " boring") is None
+
+
+def test_sentence_scope():
+    lx = lex(s={"weak": ["boys"], "cue": ["boring"], "scope": "sentence"})
+    assert judged(lx, "The boys are boring.") is not None
+    assert judged(lx, "The boys played. The movie was boring.") is None
+
+
+def test_veto_and_lower_are_reported_not_hidden():
+    lx = lex(s={"strong": ["beer"], "veto": ["health class"], "lower": ["cheers"]})
+    sig = judged(lx, "Health class: beer and the brain")
+    assert sig.vetoed and sig.explanation()["vetoed_by"] == ["health class"]
+    sig = judged(lx, "Cheers, beer time")
+    assert not sig.vetoed and sig.explanation()["lowered_by"] == ["cheers"]
+
+
+def test_exclude_cancels_the_entry_it_contains():
+    lx = lex(s={"strong": ["beer"], "exclude": ["root beer"]})
+    assert lx.scan("Root beer floats") == []
+    assert [h.entry for h in lx.scan("Root beer floats, then a real beer")] == ["beer"]
+
+
+def test_patterns_run_when_triggered_and_can_be_case_sensitive():
+    lx = lex(s={"pattern": [{"group": "strong", "trigger": ["vote"], "case_sensitive": True,
+                             "regex": r"\bVote [A-Z]\w+", "label": "vote <name>"}]})
+    assert [h.entry for h in lx.scan("Vote Smith!")] == ["vote <name>"]
+    assert lx.scan("vote smith") == []
+    assert lx.scan("Smith is here") == []
+
+
+def test_context_only_text_is_not_a_signal():
+    lx = lex(s={"strong": ["beer"], "cue": ["tonight"], "veto": ["lesson"]})
+    assert lx.scan("Lesson tonight") == []
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"t": {"s": {"strong": "beer"}}}, "t.s.strong: expected a list"),
+    ({"t": {"s": {"colour": []}}}, "unknown key 'colour'"),
+    ({"t": {"s": {"scope": "page"}}}, "scope: expected"),
+    ({"t": {"s": {"pattern": [{"regex": "("}]}}}, "pattern\\[0\\].regex"),
+])
+def test_bad_lexicon_data_names_the_place(bad, message):
+    with pytest.raises(LexiconError, match=message):
+        parse_sections(bad)
+
+
+def test_policy_additions_are_merged_and_checked():
+    base = {"political": {"party": {"weak": ["ndp"]}}}
+    merged = merge_additions(base, {"political": {"party": {"weak": ["Lakeside First"]}}}, "policy.toml")
+    assert merged["political"]["party"]["weak"] == ["ndp", "Lakeside First"]
+    assert base["political"]["party"]["weak"] == ["ndp"]
+    with pytest.raises(LexiconError, match="policy.toml: lexicons.political.parti: unknown section"):
+        merge_additions(base, {"political": {"parti": {"weak": ["x"]}}}, "policy.toml")
+    with pytest.raises(LexiconError, match="party.words: expected one of"):
+        merge_additions(base, {"political": {"party": {"words": ["x"]}}}, "policy.toml")
+    assert issubclass(LexiconError, PolicyError)
+
+
+def test_shipped_lexicons_load_and_cover_every_topic():
+    raw = load_lexicon_files(LEXICON_DIR)
+    assert {"substances", "explicit", "political", "religious", "discriminatory", "personal_life",
+            "personal_sales", "personal_pointer", "student_bio"} <= set(raw)
+    sections = parse_sections(raw)
+    for sec in sections:
+        assert set(sec.groups) == set(GROUPS)
+    lx = build_lexicon()
+    assert len(lx.automaton) > 1000
+
+
+def test_political_knows_canadian_and_us_parties_out_of_the_box():
+    lx = lexicon_for(None)
+    for party in ("Liberal Party", "Conservatives", "NDP", "Bloc Québécois", "Green Party", "Ontario PC",
+                  "CAQ", "UCP", "Parti Québécois", "Democrats", "Republicans", "GOP"):
+        assert any(h.section == "political.party" for h in lx.scan(f"the {party} said")), party
+
+
+def test_lexicon_for_caches_per_set_of_additions():
+    a = lexicon_for({"lexicons": {}})
+    assert lexicon_for(None) is a
+    b = lexicon_for({"lexicons": {"substances": {"alcohol": {"strong": ["hard kombucha"]}}}})
+    assert b is not a and b.scan("hard kombucha") and not a.scan("hard kombucha")
