@@ -230,7 +230,7 @@ class PersonalEmail(Checker):
                     yield from self._judge(item, field, text, via, m.start(), m.end(), m.group("domain"),
                                            text[m.start():m.group().index("@") + m.start()], board)
             # A spelled-out address has " dot " or a bracketed "at": both leave " at "/" dot " folded.
-            if " dot " not in view.folded and not (AT in view.triggers and any(b in text for b in "])}>")):
+            if " dot " not in view.folded and not (view.triggers & AT and any(b in text for b in "])}>")):
                 continue
             for m in OBFUSCATED_EMAIL.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):

@@ -156,8 +156,8 @@ def street_addresses(text: str, view: TextView | None = None) -> Iterator[tuple[
     digits = view.digits if view else 99
     if not digits:
         return
-    triggers = view.triggers if view else frozenset({STREET, FR_STREET})
-    if STREET in triggers:
+    triggers = view.triggers if view else STREET | FR_STREET
+    if triggers & STREET:
         for m in STREET_ADDRESS.finditer(text):
             typ = m.group("type")
             if typ[0].islower() and typ.lower() not in _LOWER_OK:
@@ -166,7 +166,7 @@ def street_addresses(text: str, view: TextView | None = None) -> Iterator[tuple[
         for m in LOWER_STREET_ADDRESS.finditer(text):
             if not any(m.start() >= s and m.end() <= e for s, e in _upper_spans(text)):
                 yield m.start(), m.end(), "street address"
-    if FR_STREET in triggers:
+    if triggers & FR_STREET:
         for m in FRENCH_ADDRESS.finditer(text):
             yield m.start(), m.end(), "street address"
     if digits >= 3:
@@ -405,11 +405,11 @@ _AT_NAME = re.compile(r"\b(?:at|au|aux|chez|la)\s+(?:(?:the|a|an|la|le|les)\s+|l
 def _may_be_whereabouts(view: TextView) -> bool:
     """A day, date or clock time, and a venue word or 'at' + a capital: without both, nothing to find."""
     t = view.triggers
-    if TIME not in t and not (view.digits and _CLOCK.search(view.text)):
+    if not t & TIME and not (view.digits and _CLOCK.search(view.text)):
         return False
-    if VENUE in t or LANDMARK in t:
+    if t & (VENUE | LANDMARK):
         return True
-    return AT in t and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))
+    return bool(t & AT) and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))
 
 
 def _names_student(item: dict, ctx: CheckContext) -> bool:

@@ -13,7 +13,7 @@ which is how the rules share them without the engine knowing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -21,9 +21,10 @@ from auditor.checkers.base import CheckContext
 from auditor.items import item_texts
 from auditor.text import spaced
 
-TIME, VENUE, LANDMARK, STREET, FR_STREET, AT = "time", "venue", "landmark", "street", "fr-street", "at"
+# Trigger kinds, as bits of TextView.triggers.
+TIME, VENUE, LANDMARK, STREET, FR_STREET, AT = 1, 2, 4, 8, 16, 32
 
-_TRIGGERS = {
+_TRIGGERS: dict[int, str] = {
     TIME: """monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
         fridays saturdays sundays mon tue tues wed thu thur thurs fri sat sun tomorrow tonight today
         january february march april may june july august september october november december jan feb
@@ -49,41 +50,43 @@ _TRIGGERS = {
 
 def _build_triggers():
     auto = ahocorasick.Automaton()
-    keys: dict[str, set[str]] = {}
+    keys: dict[str, int] = {}
     for kind, words in _TRIGGERS.items():
         for word in words.split():
-            keys.setdefault(f" {word} ", set()).add(kind)
-    keys.setdefault(" a la ", set()).add(AT)
-    keys.setdefault(" this morning ", set()).add(TIME)
+            keys[f" {word} "] = keys.get(f" {word} ", 0) | kind
+    keys[" a la "] = AT
+    keys[" this morning "] = TIME
     for key, kinds in keys.items():
-        auto.add_word(key, frozenset(kinds))
+        auto.add_word(key, kinds)
     auto.make_automaton()
     return auto
 
 
 _TRIGGER_AUTOMATON = _build_triggers()
-_DIGITS = "0123456789"
+_KEEP_DIGITS = str.maketrans({i: None for i in range(128) if not chr(i).isdigit()})
 
 
-@dataclass(frozen=True)
-class TextView:
+class TextView(NamedTuple):
     """One text of an item (`field` path, original `text`, endorsement `via`) with its cheap facts."""
 
     field: str
     text: str
     via: str | None
     folded: str  # auditor.text.spaced(text)
-    digits: int
-    triggers: frozenset[str]
+    digits: int  # how many ASCII digits
+    triggers: int  # bits of the trigger kinds present
 
 
 def _view(field: str, text: str, via: str | None) -> TextView:
     folded = spaced(text)
-    kinds: set[str] = set()
-    for _end, found in _TRIGGER_AUTOMATON.iter(folded):
-        kinds |= found
-    digits = sum(map(text.count, _DIGITS))
-    return TextView(field, text, via, folded, digits, frozenset(kinds))
+    mask = 0
+    for _end, kind in _TRIGGER_AUTOMATON.iter(folded):
+        mask |= kind
+    if text.isascii():
+        digits = len(text.translate(_KEEP_DIGITS))
+    else:
+        digits = sum(map(text.count, "0123456789"))
+    return TextView(field, text, via, folded, digits, mask)
 
 
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
