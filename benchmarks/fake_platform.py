@@ -131,7 +131,10 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on a stalled response: that is the point of a "timeout" fault
 
     def do_GET(self):  # noqa: N802
         url = urlsplit(self.path)

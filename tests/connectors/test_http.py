@@ -272,3 +272,28 @@ def test_token_only_sent_to_its_own_origin(clock):
     c.get_json("https://cdn.elsewhere.test/next")
     assert responses.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert "Authorization" not in responses.calls[1].request.headers
+
+
+@pytest.mark.parametrize("name", ["x", "bluesky", "mastodon"])
+def test_connectors_registered_and_built_from_settings(name):
+    """The scanner builds connectors from the entry point and the [platforms.NAME] table."""
+    from importlib.metadata import entry_points
+
+    from auditor.config import parse_settings
+    from connectors.http import ApiConnector, shared_pacer
+
+    settings = parse_settings({"platforms": {name: {"base_url": "http://127.0.0.1:9", "max_wait": 30,
+                                                    "page_size": 7}}}, "test.toml")
+    [ep] = [e for e in entry_points(group="auditor.connectors") if e.name == name]
+    options = dict(settings.platforms[name], platform=name)
+    connector = ep.load()(options)
+    assert isinstance(connector, ApiConnector) and connector.platform == name
+    assert connector.page_size == 7 and connector.base_url == "http://127.0.0.1:9"
+    assert connector.pacer is shared_pacer(name) and connector.pacer.max_wait == 30
+
+
+def test_https_required_for_configured_endpoints():
+    from connectors.mastodon import MastodonConnector
+
+    with pytest.raises(ConnectorError, match="only https"):
+        MastodonConnector({"base_url": "http://mastodon.example.test"})
