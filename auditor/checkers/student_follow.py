@@ -120,17 +120,23 @@ class StudentFollowRoster(Checker):
 
 # --- bio signals ------------------------------------------------------------------------------
 
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
 _GRADE_RE = re.compile(
-    r"(?<![\w])(?:grade|gr|grd)\.?\s?(\d{1,2})(?:st|nd|rd|th)?(?![\w/&+–-]|\s*[-–/&+]\s*\d|\s*(?:and|to|et|à|a)\s+\d)"
+    r"(?<![\w])(?:grade|gr|grd)\.?\s?(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"(?:st|nd|rd|th)?(?![\w/&+–-]|\s*[-–/&+]\s*\d|\s*(?:and|to|et|à|a)\s+\d)"
     r"|(?<![\w-])(\d{1,2})(?:st|nd|rd|th)\s?grade(?:r)?\b"
     r"|(?<![\w-])(\d{1,2})(?:e|eme|ieme)\s+annee\b"
-    r"|\bsec(?:ondaire)?\.?\s?([1-5])\b")
+    r"|\bsec(?:ondaire)?\.?\s?([1-5])\b"
+    r"|\b(?:year|yr)\s?(\d{1,2})\s+(?:student|pupil)\b")
 _CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o)\s*'?(\d{4}|\d{2})\b|(?<![\w'’])['’](\d{2})\b")
-_AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y/?o|yrs? old|years? old|ans)\b|\b(?:age|aged|âge)\s?(\d{1,2})\b")
+_AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y/?o|yrs? old|years? old|ans)\b|\b(?:age|aged|âge)\s?(\d{1,2})\b"
+                     r"|\b(?:i'?m|i am|j'ai)\s(\d{1,2})\b(?!\s*(?:%|h\b|pm|am|:|\.\d|years? (?:of|in)|k\b))")
 _SEGMENT_AGE_RE = re.compile(r"^\s*(\d{1,2})\s*$")
 _UNDER_RE = re.compile(r"\bu-?(\d{1,2})\b")
 _SEGMENT_SPLIT = re.compile(r"[|·•,;/\n]")
-_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante)\s?(?:at|@|a|au|de)\s+(.{2,60})")
+_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante|junior|senior|freshman|sophomore)"
+                            r"\s?(?:at|@|a|au|de)\s+(.{2,60})")
 
 
 def school_year_end(now: datetime) -> int:
@@ -162,7 +168,8 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
     student: list[tuple[str, str]] = []
     end = school_year_end(ctx.now)
     for m in _GRADE_RE.finditer(low):
-        grade = int(next(g for g in m.groups() if g))
+        raw = next(g for g in m.groups() if g)
+        grade = _NUMBER_WORDS[raw] if raw in _NUMBER_WORDS else int(raw)
         limit = 5 if m.group(4) else 12
         if 1 <= grade <= limit:
             student.append(("grade", text[m.start():m.end()]))
@@ -178,7 +185,7 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
         else:
             adult.append(f"past class year {words.strip()}")
     for m in _AGE_RE.finditer(low):
-        age = int(m.group(1) or m.group(2))
+        age = int(m.group(1) or m.group(2) or m.group(3))
         if 5 <= age < 18:
             student.append(("age under 18", text[m.start():m.end()]))
         elif age >= 18:
@@ -187,6 +194,8 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
         m = _SEGMENT_AGE_RE.match(seg)
         if m and 10 <= int(m.group(1)) < 18:
             student.append(("age under 18", seg.strip()))
+        elif m and 18 <= int(m.group(1)) < 100:
+            adult.append(f"age {int(m.group(1))}")
     for m in _UNDER_RE.finditer(low):
         if 8 <= int(m.group(1)) <= 18:
             student.append(("youth age group", text[m.start():m.end()]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,20 @@ def test_bio_rule_leaves_roster_matches_to_sm101():
     item = follow("x", "ava_roy10", "Ava", "gr 10 at Northview")
     assert list(StudentFollowBio().check(item, ctx())) == []
     assert list(StudentFollowRoster().check(item, ctx()))
+
+
+def probe_bios():
+    path = Path(__file__).resolve().parents[2] / "data" / "conduct" / "bios.tsv"
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            fires, name, bio = line.split("\t")
+            yield pytest.param(fires == "yes", name, bio, id=f"line{n}")
+
+
+@pytest.mark.parametrize("fires,name,bio", list(probe_bios()))
+def test_probe_bio(fires, name, bio):
+    other_board = CheckContext(
+        schools=[School("RCI", "Riverside Collegiate Institute", "p@b.example", ["RCI", "Riverside"]),
+                 School("OPS", "Oakwood Public School", "q@b.example", ["Oakwood", "OPS"])],
+        now=datetime(2026, 10, 15, tzinfo=timezone.utc))
+    assert bool(list(StudentFollowBio().check(follow("x", "h", name, bio), other_board))) == fires
