@@ -408,7 +408,10 @@ def _may_be_whereabouts(view: TextView) -> bool:
     if not t & TIME and not (view.digits and _CLOCK.search(view.text)):
         return False
     if t & (VENUE | LANDMARK):
-        return True
+        text = view.text
+        # A venue is named with capitals ("Riverside Arena"); "the library" names no place.
+        if not text.isascii() or any(w.capitalize() in text or w.upper() in text for w in view.places):
+            return True
     return bool(t & AT) and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))
 
 

@@ -57,7 +57,7 @@ def _build_triggers():
     keys[" a la "] = AT
     keys[" this morning "] = TIME
     for key, kinds in keys.items():
-        auto.add_word(key, kinds)
+        auto.add_word(key, (kinds, key.strip()))
     auto.make_automaton()
     return auto
 
@@ -75,18 +75,22 @@ class TextView(NamedTuple):
     folded: str  # auditor.text.spaced(text)
     digits: int  # how many ASCII digits
     triggers: int  # bits of the trigger kinds present
+    places: tuple[str, ...]  # the venue and landmark words found (folded)
 
 
 def _view(field: str, text: str, via: str | None) -> TextView:
     folded = spaced(text)
     mask = 0
-    for _end, kind in _TRIGGER_AUTOMATON.iter(folded):
+    places = []
+    for _end, (kind, word) in _TRIGGER_AUTOMATON.iter(folded):
         mask |= kind
+        if kind & (VENUE | LANDMARK):
+            places.append(word)
     if text.isascii():
         digits = len(text.translate(_KEEP_DIGITS))
     else:
         digits = sum(map(text.count, "0123456789"))
-    return TextView(field, text, via, folded, digits, mask)
+    return TextView(field, text, via, folded, digits, mask, tuple(places))
 
 
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
