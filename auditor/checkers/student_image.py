@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
-from auditor.checkers.student_name import item_mentions
+from auditor.checkers.student_name import item_mentions, strongest_flag
 from auditor.items import content_views
 from auditor.registry import Student
 
@@ -43,12 +43,13 @@ def photos_with_faces(item: dict) -> Iterator[tuple[str, str | None, int]]:
                 yield field, view.via, len(facts.faces)
 
 
-def unconsented_named(item: dict, ctx: CheckContext) -> list[tuple[str, int, int, str]]:
-    """(field, start, end, words) of roster names in the item whose student lacks media consent."""
+def unconsented_named(item: dict, ctx: CheckContext) -> list[tuple[str, int, int, str, str]]:
+    """(field, start, end, words, flag) of roster names in the item whose student lacks media consent."""
     out = []
     for field, text, _via, m in item_mentions(item, ctx):
-        if any(_lacks_consent(s) for s in m.students):
-            out.append((field, m.start, m.end, text[m.start:m.end]))
+        lacking = tuple(s for s in m.students if _lacks_consent(s))
+        if lacking:
+            out.append((field, m.start, m.end, text[m.start:m.end], strongest_flag(lacking)))
     return out
 
 
@@ -122,12 +123,14 @@ class FacePhotoUnconsentedStudent(Checker):
             return
         from auditor.findings import Span
 
-        spans = [Span(f, s, e, w) for f, s, e, w in named]
+        spans = [Span(f, s, e, w) for f, s, e, w, _flag in named]
+        flags = {flag for *_rest, flag in named}
+        flag = next(f for f in ("safety flag", "no media consent", "media consent unknown") if f in flags)
         for field, via, count in faces:
             yield self.finding(
                 item, reason="photo with faces in a post naming a student without media consent", via=via,
                 spans=spans, key=field,
-                explanation={"media": field, "faces": count, "roster_flag": "no media consent"},
+                explanation={"media": field, "faces": count, "roster_flag": flag},
             )
 
 

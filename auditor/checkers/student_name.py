@@ -259,10 +259,11 @@ class StudentFullName(Checker):
                 confidence = "medium"  # lower case: still a name, less surely meant as one
             n = len(mention.students)
             who = "a roster student" if n == 1 else f"{n} roster students"
-            reason = f"names {who} ({flag})"
-            if protected:
-                reason = f"names {who} without media consent" if flag != "safety flag" else \
-                    f"names {who} with a safety flag"
+            reason = {
+                "safety flag": f"names {who} with a safety flag",
+                "no media consent": f"names {who} without media consent",
+                "media consent unknown": f"names {who} whose media consent is not on file",
+            }.get(flag, f"names {who} (media consent on file)")
             yield self.finding(
                 item, reason=reason, via=via,
                 spans=[Span(field, mention.start, mention.end, text[mention.start:mention.end])],
