@@ -10,12 +10,14 @@ Incremental runs cost one call when nothing changed: the repository's latest com
 Otherwise each collection is listed oldest-first (`reverse=true`) after the last record key
 already stored; record keys are TIDs, which sort by creation, so every page's cursor is safe to
 store as soon as that page is stored. Follows and the profile are listed in full and marked
-complete, which is how an unfollow becomes "removed". The new `rev` is handed over only with that
+complete, which is how an unfollow becomes "removed" (follows are hydrated and handed over only
+when their list changed since the last read). The new `rev` is handed over only with that
 last page, so a read that fails midway is resumed, not skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -167,10 +169,18 @@ class BlueskyConnector(ApiConnector):
                 if len(data.get("records", [])) < self.page_size:
                     break
 
-        items = self._follows(account, did, pds) + [self._profile(account, did, pds, handle)]
+        # Follows: listed in full, but hydrated (a lookup per followed account without an AppView)
+        # only when the list differs from the last one read.
+        records = self._list_all(pds, did, FOLLOW)
+        digest = hashlib.sha256("\n".join(sorted(r["uri"] for r in records)).encode()).hexdigest()[:32]
+        items, complete = [self._profile(account, did, pds, handle)], {"profile"}
+        if digest != state.get("follows_digest"):
+            items += self._follows(account, records)
+            complete.add("follow")
+            state["follows_digest"] = digest
         state["rev"] = rev
         yield Page(items, dict(state, after=dict(state["after"])),
-                   Coverage({i["id"] for i in items}, {"follow", "profile"}), api_calls=self.calls() - before)
+                   Coverage({i["id"] for i in items}, complete), api_calls=self.calls() - before)
 
     def _list_all(self, pds: str, did: str, collection: str) -> list[dict]:
         out: list[dict] = []
@@ -290,8 +300,7 @@ class BlueskyConnector(ApiConnector):
             found[uri] = self.post_fields(uri, rec.get("value", {}), ident["pds"], author, depth)
         return found
 
-    def _follows(self, account: AccountRef, did: str, pds: str) -> list[dict]:
-        records = self._list_all(pds, did, FOLLOW)
+    def _follows(self, account: AccountRef, records: list[dict]) -> list[dict]:
         subjects = [r["value"].get("subject") for r in records if isinstance(r.get("value", {}).get("subject"), str)]
         profiles: dict[str, dict] = {}
         if self.appview_url:

@@ -252,3 +252,22 @@ def test_fault_midway_then_rerun_loses_and_duplicates_nothing(repo, clock, name,
     assert set(store.items) == set(reference.items)
     assert not store.duplicates()
     assert store.cursor["rev"] == repo.rev
+
+
+def test_follows_hydrated_only_when_the_list_changed(repo, clock):
+    store = Store()
+    store.run(connector(clock), ACCOUNT)
+    repo.add_post("3n4aaaaaaaa2s", "A new post")
+    repo.calls.clear()
+    pages = list(connector(clock).fetch(ACCOUNT, store.cursor))
+    assert not any(path.startswith("/did:plc:") for path, _ in repo.calls)  # no follow lookups
+    assert "follow" not in pages[-1].coverage.complete_types
+    assert not any(i["type"] == "follow" for p in pages for i in p.items)
+    # An unfollow changes the list: it is handed over in full, so the scanner can mark it removed.
+    cursor = pages[-1].cursor
+    repo.records["app.bsky.graph.follow"] = [r for r in repo.records["app.bsky.graph.follow"]
+                                             if r["value"]["subject"] != STUDENT]
+    repo.rev = "3zzunfollow"
+    pages = list(connector(clock).fetch(ACCOUNT, cursor))
+    assert "follow" in pages[-1].coverage.complete_types
+    assert {i["target"]["id"] for i in pages[-1].items if i["type"] == "follow"} == {COLLEAGUE}
