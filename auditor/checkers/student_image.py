@@ -47,6 +47,8 @@ def unconsented_named(item: dict, ctx: CheckContext) -> list[tuple[str, int, int
     """(field, start, end, words, flag) of roster names in the item whose student lacks media consent."""
     out = []
     for field, text, _via, m in item_mentions(item, ctx):
+        if m.doubt:  # "Mr. Ethan Kowalski" under a staff photo is not the student
+            continue
         lacking = tuple(s for s in m.students if _lacks_consent(s))
         if lacking:
             out.append((field, m.start, m.end, text[m.start:m.end], strongest_flag(lacking)))

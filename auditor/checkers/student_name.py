@@ -32,7 +32,8 @@ from auditor.text import fold_with_offsets, hashtags, name_tokens, spaced, split
 CLAUSE = "§4 Privacy and Confidentiality"
 
 FORWARD, REVERSED, JOINED = "first-last", "last-first", "hashtag"
-# A name right after an adult's title is a staff member or parent, not a student ("Mr. Daniel Chen").
+# A name right after an adult's title is more likely a staff member or parent who shares it
+# ("Mr. Daniel Chen"): still reported, with low confidence.
 _TITLE_BEFORE = re.compile(
     r"(?:\b(?:mr|mrs|ms|mx|miss|dr|prof|coach|mme|mlle|madame|monsieur|sir|principal|vp|rev|fr)\.?|\bm\.)\s*$",
     re.IGNORECASE)
@@ -47,6 +48,7 @@ class Mention:
     form: str
     students: tuple[Student, ...]
     exact_case: bool  # written with capitals as a name is (or all capitals), not all lower case
+    doubt: str = ""  # why it may not be meant as the student, when there is a reason
 
 
 class RosterMatcher:
@@ -131,11 +133,12 @@ class RosterMatcher:
                     if not word_bounded:
                         continue
                     o_start, o_end = mapped.span(start, end)
-                    if form == REVERSED and not self._reversed_ok(text, o_start, o_end):
-                        continue
-                    if form == FORWARD and _TITLE_BEFORE.search(text[max(0, o_start - 12):o_start]):
-                        continue
-                entry = found.setdefault((o_start, o_end), {"form": form, "students": []})
+                doubt = ""
+                if form == REVERSED and not self._reversed_ok(text, o_start, o_end):
+                    doubt = "surname first in lower case"
+                if form == FORWARD and _TITLE_BEFORE.search(text[max(0, o_start - 12):o_start]):
+                    doubt = "after an adult's title"
+                entry = found.setdefault((o_start, o_end), {"form": form, "students": [], "doubt": doubt})
                 if self.students[idx] not in entry["students"]:
                     entry["students"].append(self.students[idx])
         out = []
@@ -144,7 +147,8 @@ class RosterMatcher:
             if any(s <= o_start and o_end <= e and (s, e) != (o_start, o_end) for s, e in found):
                 continue
             words = text[o_start:o_end]
-            out.append(Mention(o_start, o_end, entry["form"], tuple(entry["students"]), _name_case(words)))
+            out.append(Mention(o_start, o_end, entry["form"], tuple(entry["students"]), _name_case(words),
+                               entry["doubt"]))
         return out
 
     @staticmethod
@@ -158,8 +162,8 @@ class RosterMatcher:
     @staticmethod
     def _reversed_ok(text: str, start: int, end: int) -> bool:
         """"Kowalski, Ethan", "KOWALSKI Ethan" and "Kowalski Ethan" read as a name; in lower case
-        the surname-first order is more often two ordinary words ("young will"), so it needs a
-        comma or capitals."""
+        the surname-first order is more often two ordinary words ("young will"), so without a
+        comma or capitals it is reported with low confidence."""
         words = text[start:end]
         return "," in words or all(w[:1].isupper() for w in re.split(r"[\s,]+", words) if w)
 
@@ -223,8 +227,9 @@ class StudentFullName(Checker):
     """A roster student's first (or preferred) name together with their last name, anywhere in the
     item: its text, image alt text, and quoted, reposted or liked content. Case, accents, possessives,
     line breaks, punctuation, emoji and CamelCase hashtags do not hide a name; a first name alone or
-    a first name and an initial is not this rule. A name preceded by an adult's title (Mr., Ms.,
-    Coach) is taken to be a staff member. Critical when any student carrying the name has no media
+    a first name and an initial is not this rule. Lower case lowers the confidence, and a name
+    right after an adult's title (Mr., Ms., Coach) is reported with low confidence: it may be a
+    staff member sharing the name. Critical when any student carrying the name has no media
     consent or a safety flag. The evidence quotes the post only, never other roster data."""
 
     id = "SM301"
@@ -246,7 +251,9 @@ class StudentFullName(Checker):
                                            "alt": "Zoe Tremblay holding the trophy"}]), True, "alt text"),
         Example(_post("Great job Maya! Your poem was lovely."), False, "first name alone"),
         Example(_post("Shoutout to Maya C. for the clean-up"), False, "first name and initial"),
-        Example(_post("Welcome Mr. Ethan Kowalski to the science department"), False, "adult's title"),
+        Example(_post("Welcome Mr. Ethan Kowalski to the science department"), True,
+                "adult's title: low confidence, still reported"),
+        Example(_post("Congrats to Ethan K. and Zoe T. on their medals"), False, "initials"),
         Example(_post("Mayachenko won the chess game"), False, "a name inside a longer word"),
     )
 
@@ -257,6 +264,8 @@ class StudentFullName(Checker):
             confidence = "high"
             if not mention.exact_case:
                 confidence = "medium"  # lower case: still a name, less surely meant as one
+            if mention.doubt:
+                confidence = "low"  # reported all the same: a look costs less than a missed name
             n = len(mention.students)
             who = "a roster student" if n == 1 else f"{n} roster students"
             reason = {
@@ -269,7 +278,8 @@ class StudentFullName(Checker):
                 spans=[Span(field, mention.start, mention.end, text[mention.start:mention.end])],
                 severity="critical" if protected else self.severity, confidence=confidence,
                 explanation={"form": mention.form, "students_matched": n, "roster_flag": flag,
-                             "case": "as written" if mention.exact_case else "lower case"},
+                             "case": "as written" if mention.exact_case else "lower case",
+                             **({"doubt": mention.doubt} if mention.doubt else {})},
             )
 
 

@@ -45,11 +45,8 @@ def test_name_forms_are_found_and_quoted_as_written(text, quoted):
     "Great job Maya!",
     "Thanks Maya C. for helping",
     "Maya is great. Chen is the surname of our principal",
-    "Mr. Ethan Kowalski joins the staff",
-    "Coach Liam O'Brien runs practice",
     "Mayachenko is a word",
     "Follow @MayaChen for updates",
-    "we asked kowalski ethan said no",                                # surname first in lower case
 ])
 def test_not_a_full_name(text):
     assert not run(post(text)), text
@@ -111,3 +108,13 @@ def test_automaton_built_once_per_context(monkeypatch):
 def test_empty_roster_finds_nothing():
     from auditor.checkers.base import CheckContext
     assert run(post("Maya Chen"), CheckContext()) == []
+
+
+@pytest.mark.parametrize("text,doubt", [
+    ("Mr. Ethan Kowalski joins the staff", "after an adult's title"),
+    ("Coach Liam O'Brien runs practice", "after an adult's title"),
+    ("we asked kowalski ethan about it", "surname first in lower case"),
+])
+def test_doubtful_forms_are_reported_with_low_confidence(text, doubt):
+    [f] = run(post(text))
+    assert f.confidence == "low" and f.explanation["doubt"] == doubt
