@@ -126,7 +126,7 @@ def detect_faces(img: Image.Image) -> tuple[tuple[int, int, int, int], ...]:
     grey = np.asarray(img)
     grey = cv2.equalizeHist(grey)
     min_side = max(24, min(grey.shape) // 20)
-    boxes = _face_cascade().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(min_side, min_side))
+    boxes = _face_cascade().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=6, minSize=(min_side, min_side))
     fx, fy = width / grey.shape[1], height / grey.shape[0]
     return tuple((int(x * fx), int(y * fy), int(w * fx), int(h * fy)) for x, y, w, h in boxes)
 

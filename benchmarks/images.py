@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, "
-              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine skews timings)")
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine skews timings)")
     images._face_cascade()  # loading the cascade once per process is not per-image work
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:

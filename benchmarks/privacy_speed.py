@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         schools, accounts, roster, items = make_board(workdir, args.students, args.posts)
         size_mb = items.stat().st_size / 1e6
         print(f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, "
-              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine skews timings)")
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine skews timings)")
         print(f"generated {args.students} students, {args.posts} posts ({size_mb:.1f} MB JSON Lines) "
               f"in {time.perf_counter() - t0:.1f} s")
         config = privacy_only_config(workdir)
