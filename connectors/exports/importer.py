@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ ALL_TYPES = frozenset({"post", "like", "follow", "profile"})
 @dataclass
 class ImportOptions:
     page_size: int = 1000
-    cache_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "auditor-exports")
+    cache_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / f"auditor-exports-{os.getuid()}")
     limits: Limits = field(default_factory=Limits)
     x_credential: str = ""
 
@@ -90,9 +91,20 @@ class ExportConnector(Connector):
         """Item types this export lists in full (what it holds)."""
 
     def media_dir(self, digest: str) -> Path:
+        """This export's folder in the cache (checked by fetch before the first item)."""
         d = self.options.cache_dir / f"{self.platform}-{digest[:16]}"
-        d.mkdir(parents=True, exist_ok=True)
+        d.mkdir(exist_ok=True, mode=0o700)
         return d
+
+    def _check_cache(self) -> None:
+        """Photos of students land in the cache: it must be ours and readable by us alone."""
+        root = self.options.cache_dir
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(root)
+        if os.path.islink(root) or st.st_uid != os.getuid():
+            raise ExportError(f"cache folder {root} is a link or belongs to another user; refusing to write there")
+        if st.st_mode & 0o077:
+            os.chmod(root, 0o700)
 
     def fetch(self, account: AccountRef, cursor: dict[str, Any] | None) -> Iterator[Page]:
         if account.platform != self.platform:
@@ -102,6 +114,7 @@ class ExportConnector(Connector):
         if cursor and cursor.get("export_digest") == digest:
             return
         self._digest = digest
+        self._check_cache()
         # Keep whatever else the cursor holds (an API connector's since_id, say).
         new_cursor = {**(cursor or {}), "export_digest": digest}
         size = max(1, self.options.page_size)

@@ -116,11 +116,12 @@ class BoundedReader:
 
 def copy_bounded(src: BinaryIO, dest: Path, limit: int, where: str) -> Path:
     """Write a member to `dest` in chunks; a member over `limit` leaves no partial file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = dest.with_name(dest.name + ".part")
     reader = BoundedReader(src, limit, where)
     try:
-        with open(tmp, "wb") as out:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as out:
             while chunk := reader.read(CHUNK):
                 out.write(chunk)
         os.replace(tmp, dest)

@@ -184,3 +184,23 @@ def test_without_credential_no_request_is_made(cache, tmp_path):
 def test_imports_do_not_ask_the_scanner_to_download_media():
     from connectors.exports.importer import ExportConnector
     assert ExportConnector.fetches_media is False
+
+
+def test_extracted_photos_are_private_to_the_service_user(cache):
+    import os
+    import stat
+    items = by_id(run("x", DATA / "x_archive.zip", "lakeview_math", cache)[1])
+    photo = Path(items["x:1002"]["media"][0]["path"])
+    assert stat.S_IMODE(os.stat(photo).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(cache).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(photo.parent).st_mode) & 0o077 == 0
+
+
+def test_a_cache_folder_that_is_a_link_is_refused(tmp_path):
+    import os
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "cache"
+    os.symlink(target, link)
+    with pytest.raises(ExportError, match="is a link"):
+        run("x", DATA / "x_archive.zip", "lakeview_math", link)
