@@ -18,7 +18,6 @@ from typing import NamedTuple
 import ahocorasick
 
 from auditor.checkers.base import CheckContext
-from auditor.items import item_texts
 from auditor.text import spaced
 
 # Trigger kinds, as bits of TextView.triggers.
@@ -93,15 +92,42 @@ def _view(field: str, text: str, via: str | None) -> TextView:
     return TextView(field, text, via, folded, digits, mask, tuple(places))
 
 
+def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:
+    """auditor.items.item_texts (plus a profile's name and bio), without its generator and
+    dataclass overhead: this runs for every item of a scan. tests/auditor/checkers/
+    test_privacy_texts.py holds it equal to item_texts."""
+    typ = item.get("type")
+    if typ == "profile":
+        return [(k, item[k], None) for k in ("name", "bio") if isinstance(item.get(k), str) and item[k]]
+    if typ == "post":
+        posts = [(item, "repost" if item.get("kind") == "repost" else None, "")]
+        quoted = item.get("quoted")
+        if isinstance(quoted, dict):
+            posts.append((quoted, "quote", "quoted."))
+    elif typ == "like" and isinstance(item.get("post"), dict):
+        posts = [(item["post"], "like", "post.")]
+    else:
+        return []
+    out = []
+    for post, via, prefix in posts:
+        text = post.get("text")
+        if isinstance(text, str) and text:
+            out.append((prefix + "text", text, via))
+        media = post.get("media")
+        if media:
+            for i, m in enumerate(media):
+                if isinstance(m, dict):
+                    alt = m.get("alt")
+                    if isinstance(alt, str) and alt:
+                        out.append((f"{prefix}media[{i}].alt", alt, via))
+    return out
+
+
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
     """The item's texts (profile name and bio for a profile item), prepared once per item."""
     slot = ctx._cache.get("_privacy_text_views")
     if slot is not None and slot[0] is item:
         return slot[1]
-    if item.get("type") == "profile":
-        raw = [(k, item[k], None) for k in ("name", "bio") if isinstance(item.get(k), str) and item[k]]
-    else:
-        raw = list(item_texts(item))
-    views = tuple(_view(f, t, v) for f, t, v in raw)
+    views = tuple(_view(f, t, v) for f, t, v in raw_texts(item))
     ctx._cache["_privacy_text_views"] = (item, views)
     return views
