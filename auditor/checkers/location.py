@@ -50,6 +50,10 @@ class PostGeotag(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
+        quoted, liked = item.get("quoted"), item.get("post")
+        if not (item.get("place") or (isinstance(quoted, dict) and quoted.get("place"))
+                or (isinstance(liked, dict) and liked.get("place"))):
+            return  # the common case, decided without walking the item
         for view in content_views(item):
             place = view.post.get("place")
             if not isinstance(place, dict):
