@@ -136,7 +136,7 @@ class XArchive(ExportConnector):
             user = rt.get("user") or {}
             item.update(kind="repost", text=_expand(rt),
                         author={"handle": user.get("screen_name", ""), "name": user.get("name", "")})
-            media = self._media(rt, str(rt.get("id_str") or ""))
+            media = self._media(rt, str(rt.get("id_str") or ""), tid)
         elif m:
             item.update(kind="repost", text=m.group(2), author={"handle": m.group(1), "name": ""})
             media = self._media(tw, tid)
@@ -157,7 +157,7 @@ class XArchive(ExportConnector):
             item["place"] = place
         return item
 
-    def _media(self, tw: dict, tid: str) -> list[dict]:
+    def _media(self, tw: dict, *tids: str) -> list[dict]:
         entries = ((tw.get("extended_entities") or {}).get("media")
                    or (tw.get("entities") or {}).get("media") or [])
         out = []
@@ -174,7 +174,8 @@ class XArchive(ExportConnector):
             alt = m.get("ext_alt_text") or m.get("alt_text")
             if alt:
                 media["alt"] = alt
-            path = self._media_path(tid, url) if kind == "image" else None
+            path = next((p for p in (self._media_path(t, url) for t in tids if t) if p), None) \
+                if kind == "image" else None
             if path:
                 media["path"] = path
             out.append(media)
