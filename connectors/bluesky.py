@@ -22,8 +22,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from connectors.base import AccountRef, ConnectorError, Coverage, NotFound, Page
-from connectors.http import ApiClient, ApiConnector, utc_iso
+from connectors.base import AccountRef, AuthError, ConnectorError, Coverage, NotFound, Page, resolve_credential
+from connectors.http import ApiClient, ApiConnector, decode_json, utc_iso
 
 COLLECTIONS = {
     "app.bsky.feed.post": "post",
@@ -62,6 +62,9 @@ class BlueskyConnector(ApiConnector):
         self.clock = time.time
         self._clients: dict[str, ApiClient] = {}
         self._identities: dict[str, dict] = {}  # did → {"handle", "pds"}, for this connector's life
+        self._sessions: dict[str, bool] = {}     # hosts logged in to with the account's app password
+        self._account: AccountRef | None = None
+        self._account_pds: str | None = None
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -74,8 +77,32 @@ class BlueskyConnector(ApiConnector):
         return self._clients[base_url]
 
     def _xrpc(self, base_url: str, method: str, params: dict) -> Any:
-        data, _ = self._client(base_url).get_json(f"/xrpc/{method}", params=params, endpoint="xrpc")
+        try:
+            data, _ = self._client(base_url).get_json(f"/xrpc/{method}", params=params, endpoint="xrpc")
+        except AuthError:
+            # Public repositories need no login; a self-hosted PDS that asks for one gets the
+            # account's app password (its credential), once, and the call is repeated.
+            if not self._login(base_url):
+                raise
+            data, _ = self._client(base_url).get_json(f"/xrpc/{method}", params=params, endpoint="xrpc")
         return data
+
+    def _login(self, base_url: str) -> bool:
+        account = self._account
+        base_url = base_url.rstrip("/")
+        # Only the account's own PDS ever sees its app password.
+        if account is None or not account.credential or base_url in self._sessions \
+                or base_url != (self._account_pds or "").rstrip("/"):
+            return False
+        password = resolve_credential(account.credential)
+        login = self.client(base_url)
+        response = login.request("POST", "/xrpc/com.atproto.server.createSession", endpoint="xrpc",
+                                 json={"identifier": account.handle.lstrip("@"), "password": password})
+        session = decode_json(response, self.platform)
+        self._sessions[base_url] = True
+        self._clients[base_url] = self.client(base_url, token=session["accessJwt"],
+                                              credential_key=account.credential)
+        return True
 
     def calls(self) -> int:
         return sum(c.calls for c in self._clients.values())
@@ -123,6 +150,7 @@ class BlueskyConnector(ApiConnector):
     # -- reading ---------------------------------------------------------------------------
 
     def fetch(self, account: AccountRef, cursor: dict | None) -> Iterator[Page]:
+        self._account = account
         state = dict(cursor or {})
         state["after"] = dict(state.get("after") or {})
         before = self.calls()
@@ -131,6 +159,7 @@ class BlueskyConnector(ApiConnector):
             state["did"], state["pds"] = self.resolve(account)
             state["resolved_at"] = int(self.clock())
         did, pds = state["did"], state["pds"]
+        self._account_pds = pds
         try:
             commit = self._xrpc(pds, "com.atproto.sync.getLatestCommit", {"did": did})
         except ConnectorError as exc:
@@ -141,6 +170,7 @@ class BlueskyConnector(ApiConnector):
             state["did"], state["pds"] = self.resolve(account)
             state["resolved_at"] = int(self.clock())
             did, pds = state["did"], state["pds"]
+            self._account_pds = pds
             commit = self._xrpc(pds, "com.atproto.sync.getLatestCommit", {"did": did})
         rev = commit.get("rev")
         if rev and rev == state.get("rev"):

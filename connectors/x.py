@@ -152,6 +152,8 @@ class XConnector(ApiConnector):
                     items.extend(follows)
                     complete.add("follow")
                     state["following_count"] = count
+                else:
+                    items[0]["follows_hidden"] = "the following list is not available to this credential (X API access tier)"
             if stale:
                 state["refreshed_at"] = int(self.clock())
             if len(items) > 1 or stale or state.get("profile_sig") != _signature(user):

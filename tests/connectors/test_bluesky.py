@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
@@ -90,9 +91,9 @@ class FakeRepo:
 def repo():
     fake = FakeRepo()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        import re
         for host in (PDS, PLC, ENTRY):
-            rsps.add_callback(responses.GET, re.compile(re.escape(host) + r"/.*"), callback=fake.handler)
+            rsps.add_callback(responses.GET, re.compile(re.escape(host) + r"/.*"),
+                              callback=lambda request: fake.handler(request))
         fake.rsps = rsps
         yield fake
 
@@ -271,3 +272,41 @@ def test_follows_hydrated_only_when_the_list_changed(repo, clock):
     pages = list(connector(clock).fetch(ACCOUNT, cursor))
     assert "follow" in pages[-1].coverage.complete_types
     assert {i["target"]["id"] for i in pages[-1].items if i["type"] == "follow"} == {COLLEAGUE}
+
+
+def test_pds_that_requires_login_gets_the_app_password_once(repo, clock, monkeypatch):
+    monkeypatch.setenv("BSKY_APP_PW", "abcd-efgh-ijkl-mnop")
+    jwt = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJFUzI1NksifQ.payload.sig"
+    posted = []
+
+    def create_session(request):
+        posted.append((request.url, json.loads(request.body)))
+        return 200, {}, json.dumps({"did": TEACHER, "handle": "teacher.test", "accessJwt": jwt,
+                                    "refreshJwt": "refresh", "active": True})
+
+    repo.rsps.add_callback(responses.POST, f"{PDS}/xrpc/com.atproto.server.createSession", callback=create_session)
+    plain = repo.handler
+
+    def guarded(request):
+        path = urlsplit(request.url).path
+        if request.url.startswith(PDS) and "listRecords" in path and request.headers.get("Authorization") != f"Bearer {jwt}":
+            return 401, {}, json.dumps({"error": "AuthRequired", "message": "Authentication Required"})
+        return plain(request)
+
+    repo.handler = guarded
+    store = Store()
+    account = AccountRef("bluesky", "teacher.test", credential="env:BSKY_APP_PW")
+    assert store.run(connector(clock), account) is None
+    assert posted == [(f"{PDS}/xrpc/com.atproto.server.createSession",
+                       {"identifier": "teacher.test", "password": "abcd-efgh-ijkl-mnop"})]
+    assert any(i["type"] == "post" for i in store.items.values())
+    # The password went to the account's PDS only.
+    assert all("abcd-efgh" not in (c.request.body or "") for c in repo.rsps.calls
+               if not c.request.url.startswith(f"{PDS}/xrpc/com.atproto.server.createSession"))
+
+
+def test_without_credential_a_login_demand_is_an_auth_error(repo, clock):
+    repo.fault, repo.fault_sticky = (lambda path, q: "listRecords" in path,
+                                     (401, {}, json.dumps({"error": "AuthRequired", "message": "Authentication Required"}))), True
+    with pytest.raises(AuthError, match="Authentication Required"):
+        list(connector(clock).fetch(ACCOUNT, None))
