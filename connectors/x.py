@@ -152,8 +152,9 @@ class XConnector(ApiConnector):
                     items.extend(follows)
                     complete.add("follow")
                     state["following_count"] = count
-                else:
+                else:  # tried again only when the count moves, not every night
                     items[0]["follows_hidden"] = "the following list is not available to this credential (X API access tier)"
+                    state["following_count"] = count
             if stale:
                 state["refreshed_at"] = int(self.clock())
             if len(items) > 1 or stale or state.get("profile_sig") != _signature(user):

@@ -200,6 +200,9 @@ def test_following_forbidden_by_api_tier_is_not_an_account_failure(fx, clock, ca
     assert not any(i["type"] == "follow" for i in store.items.values())
     assert "following list not available" in caplog.text
     assert "access tier" in store.items[f"x:profile:{UID}"]["follows_hidden"]
+    fx.calls.clear()
+    store.run(connector(clock), ACCOUNT)
+    assert not any(p.endswith("/following") for p, _ in fx.calls)  # not retried every night
 
 
 def test_token_never_logged_by_tweepy(fx, clock, caplog):
