@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from connectors.base import AccountRef, AuthError, NotFound, RateLimited, TransientError
+from connectors.base import AccountRef, AuthError, ConnectorError, NotFound, RateLimited, TransientError
 from connectors.bluesky import BlueskyConnector
 from connectors.http import ApiClient, Pacer
 
@@ -309,4 +309,11 @@ def test_without_credential_a_login_demand_is_an_auth_error(repo, clock):
     repo.fault, repo.fault_sticky = (lambda path, q: "listRecords" in path,
                                      (401, {}, json.dumps({"error": "AuthRequired", "message": "Authentication Required"}))), True
     with pytest.raises(AuthError, match="Authentication Required"):
+        list(connector(clock).fetch(ACCOUNT, None))
+
+
+def test_pds_on_plain_http_elsewhere_is_refused(repo, clock):
+    repo.docs[TEACHER] = copy.deepcopy(repo.docs[TEACHER])
+    repo.docs[TEACHER]["service"][0]["serviceEndpoint"] = "http://pds.example.test"
+    with pytest.raises(ConnectorError, match="only https"):
         list(connector(clock).fetch(ACCOUNT, None))
