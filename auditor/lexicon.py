@@ -258,6 +258,9 @@ class Lexicon:
     def __init__(self, sections: Iterable[Section]):
         self.sections = {s.key: s for s in sections}
         self.automaton = ahocorasick.Automaton()
+        # Only the keys that can make a signal: most texts match none of them, and then one pass
+        # over this smaller automaton is all a text costs.
+        self._signals = ahocorasick.Automaton()
         self._patterns: list[tuple[str, Pattern]] = []
         keys: dict[str, dict[tuple[bool, bool], list]] = {}
         triggers: dict[str, list[int]] = {}
@@ -281,15 +284,19 @@ class Lexicon:
         self._always = frozenset(i for i, (_, p) in enumerate(self._patterns) if not p.triggers)
         for key in set(keys) | set(triggers):
             shapes = tuple((len(key), left, right, tuple(payload),
-                            any(g in _SIGNAL_GROUPS for _, g, _ in payload))
+                            frozenset(sec for sec, g, _ in payload if g in _SIGNAL_GROUPS))
                            for (left, right), payload in keys.get(key, {}).items())
             trig = tuple(triggers.get(key, ()))
             may_signal = any(sh[4] for sh in shapes) or any(self._patterns[i][1].group in _SIGNAL_GROUPS
                                                             for i in trig)
             self.automaton.add_word(key, (shapes, trig, may_signal))
+            if may_signal:
+                self._signals.add_word(key, True)
         if len(self.automaton):
             self.automaton.make_automaton()
-        self._empty = not len(self.automaton)
+        if len(self._signals):
+            self._signals.make_automaton()
+        self._empty = not len(self._signals) and not self._always
         # Patterns that can make a signal alone run whenever triggered; the others (cues,
         # vetoes) only matter when an entry of their section was found.
         self._pattern_signals = [p.group in _SIGNAL_GROUPS for _, p in self._patterns]
@@ -301,52 +308,50 @@ class Lexicon:
         the common case of a clean text costs one automaton pass and no judging.
         """
         low = text.lower()
-        if len(low) != len(text):
-            low = fold(text)
-        elif not low.isascii() and _NEEDS_FOLD.search(low):
-            low = low.translate(_FOLD)
+        if not low.isascii():
+            if len(low) != len(text):
+                low = fold(text)
+            elif _NEEDS_FOLD.search(low):
+                low = low.translate(_FOLD)
         if self._empty:
             return []
-        matches = list(self.automaton.iter(low))
         if not self._always:
-            for m in matches:
-                if m[1][2]:
-                    break
+            for _ in self._signals.iter(low):
+                break
             else:
                 return []  # only context words (or nothing): no signal possible
         raw = []
         patterns = set(self._always) if self._always else None
-        signal = False
+        live: set[str] = set()  # sections with a strong or weak entry: only they are judged
         n = len(low)
-        if True:
-            for end, (shapes, trig, _) in matches:
-                if trig:
-                    if patterns is None:
-                        patterns = set()
-                    patterns.update(trig)
-                for length, left, right, payload, is_signal in shapes:
-                    start = end - length + 1
-                    if left and start > 0:
-                        c = low[start - 1]
-                        if c.isalnum() or c == "_":
-                            continue
-                    if right and end + 1 < n:
-                        c = low[end + 1]
-                        if c.isalnum() or c == "_":
-                            continue
-                    raw.append((start, end + 1, payload))
-                    signal = signal or is_signal
+        for end, (shapes, trig, _) in self.automaton.iter(low):
+            if trig:
+                if patterns is None:
+                    patterns = set()
+                patterns.update(trig)
+            for length, left, right, payload, signal_sections in shapes:
+                start = end - length + 1
+                if left and start > 0:
+                    c = low[start - 1]
+                    if c.isalnum() or c == "_":
+                        continue
+                if right and end + 1 < n:
+                    c = low[end + 1]
+                    if c.isalnum() or c == "_":
+                        continue
+                raw.append((start, end + 1, payload))
+                if signal_sections:
+                    live.update(signal_sections)
         if patterns:
-            signal = signal or any(self._pattern_signals[i] for i in patterns)
-        if not signal:
+            live.update(self._patterns[i][0] for i in patterns if self._pattern_signals[i])
+        if not live:
             return []
         hits = [Hit(a, _word_end(low, b) if entry[-1] == "*" else b, sec, group, entry)
-                for a, b, payload in raw for sec, group, entry in payload]
+                for a, b, payload in raw for sec, group, entry in payload if sec in live]
         if patterns:
-            sections = {h.section for h in hits}
             for idx in sorted(patterns):
                 key, pat = self._patterns[idx]
-                if not (self._pattern_signals[idx] or key in sections):
+                if key not in live:
                     continue
                 subject = text if pat.case_sensitive else low
                 for m in pat.regex.finditer(subject):
@@ -356,8 +361,8 @@ class Lexicon:
         if excludes:
             hits = [h for h in hits if h.group != "exclude" and not any(
                 e.section == h.section and e.start <= h.start and h.end <= e.end for e in excludes)]
-            if not any(h.group in _SIGNAL_GROUPS for h in hits):
-                return []
+        if not any(h.group in _SIGNAL_GROUPS for h in hits):
+            return []  # a triggered pattern that did not match, or every entry excluded
         return hits
 
 

@@ -87,12 +87,19 @@ def scan_item(item: dict, ctx: CheckContext) -> list[TextScan]:
 
 def _scan(item: dict, ctx: CheckContext) -> tuple[dict, list[TextScan], frozenset[str]]:
     """Scan and remember (item, scans, lexicon sections with hits) in the context's cache."""
-    lex = content_lexicon(ctx)
+    lex = ctx._cache.get("content_lexicon") or content_lexicon(ctx)
     scans = []
-    for via, path, text in item_text_fields(item):
-        hits = lex.scan(text)
-        if hits:
-            scans.append(TextScan(via, path, text, hits))
+    if item.get("type") == "post" and not item.get("quoted") and not item.get("media"):
+        text = item.get("text")  # the common case, inlined: this runs for every post of a scan
+        if isinstance(text, str) and text:
+            hits = lex.scan(text)
+            if hits:
+                scans.append(TextScan("repost" if item.get("kind") == "repost" else None, "text", text, hits))
+    else:
+        for via, path, text in item_text_fields(item):
+            hits = lex.scan(text)
+            if hits:
+                scans.append(TextScan(via, path, text, hits))
     present = frozenset().union(*(s.by_section for s in scans)) if scans else _NOTHING
     slot = (item, scans, present)
     ctx._cache[_SCAN_SLOT] = slot
