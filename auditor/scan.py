@@ -204,7 +204,6 @@ class Scanner:
             ids_by_platform: dict[str, list[int]] = defaultdict(list)
             for a in accounts:
                 ids_by_platform[a.platform].append(a.id)
-            self._account_rules(s, engine, accounts, run_id)
         if run_hook:
             run_hook(run_id)
         report = ScanReport(run_id, "running")
@@ -237,6 +236,10 @@ class Scanner:
                 progress.stop()
         status = "interrupted" if self.stop.is_set() else "done"
         with self.db.session() as s:
+            # Account rules judge the accounts as this run left them (status, last success).
+            account_engine = build_engine(self.rt.settings, load_registry_from_store(s, None), now=self.now(),
+                                          checkers=self.checkers)
+            self._account_rules(s, account_engine, [s.get(m.Account, a.id) for a in accounts], run_id)
             run = s.get(m.ScanRun, run_id)
             run.status, run.finished_at = status, self.now()
         report.status = status

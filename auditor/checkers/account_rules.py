@@ -67,7 +67,7 @@ class AccountScanStale(AccountChecker):
         limit = now - timedelta(days=days)
         item = self.account_item(account)
         status = (account.status or "ok").lower()
-        if status != "ok":
+        if status not in ("ok", "new"):  # "new": never scanned yet, judged by registration age below
             detail = f": {account.status_message}" if account.status_message else ""
             yield self.finding(item, reason=f"the connection to {account.key} is {status}{detail}",
                                explanation={"status": status, "status_message": account.status_message},
