@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -69,13 +70,15 @@ class MemoryScanner:
         self.status[account.handle] = "ok"
         return None
 
-    def run(self, accounts: list[AccountRef], passes: int = 1) -> tuple[int, set[str]]:
-        """Scan, retrying deferred/failed accounts in later passes. Returns (passes used, needs-reauth)."""
+    def run(self, accounts: list[AccountRef], passes: int = 1, threads: int = 1) -> tuple[int, set[str]]:
+        """Scan, retrying deferred/failed accounts in later passes. Returns (passes used, needs-reauth).
+        With threads > 1, accounts are scanned concurrently, all through the one shared Pacer."""
         todo, reauth = list(accounts), set()
         for n in range(1, passes + 1):
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                errors = list(pool.map(self.scan, todo))
             retry = []
-            for account in todo:
-                err = self.scan(account)
+            for account, err in zip(todo, errors):
                 if isinstance(err, AuthError):
                     reauth.add(account.handle)
                 elif err is not None:
@@ -95,7 +98,7 @@ def factory(timeout=(2, 5)):
     return partial(ApiClient, backoff_factor=0.02, retries=3, timeout=timeout)
 
 
-def clean_run(n: int, window: float) -> None:
+def clean_run(n: int, window: float, threads: int = 1) -> bool:
     # Unthrottled: how long the calls take at full speed.
     with FakePlatformServer(FakeWorld(accounts=n)) as free:
         scanner = MemoryScanner(free.base, Pacer(), factory())
@@ -110,7 +113,7 @@ def clean_run(n: int, window: float) -> None:
         scanner = MemoryScanner(server.base, pacer, factory())
         world.start = time.time()
         t = time.perf_counter()
-        scanner.run(accounts(n))
+        scanner.run(accounts(n), threads=threads)
         wall = time.perf_counter() - t
         made = world.requests["mastodon"]
         refused = world.refused.get("mastodon", 0)
@@ -118,7 +121,7 @@ def clean_run(n: int, window: float) -> None:
     last_batch = made - (windows - 1) * LIMIT
     minimum = (windows - 1) * window + t_free * last_batch / calls
     ratio = wall / minimum
-    print(f"clean run: {n} accounts, {made} calls ({refused} refused with 429), limit {LIMIT}/{window:g} s "
+    print(f"clean run: {n} accounts, {threads} thread(s), {made} calls ({refused} refused with 429), limit {LIMIT}/{window:g} s "
           f"(= 300/5 min scaled by {WINDOW / window:g})")
     print(f"  unthrottled {t_free:.2f} s; minimum the limit allows {minimum:.2f} s; wall {wall:.2f} s; "
           f"paced sleep {pacer.waited:.2f} s")
@@ -173,10 +176,11 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=1000)
     ap.add_argument("--scale", type=float, default=100.0, help="time compression of the 5-minute window")
     ap.add_argument("--skip-faults", action="store_true")
+    ap.add_argument("--threads", type=int, default=1, help="accounts scanned concurrently in the clean run")
     args = ap.parse_args()
     window = WINDOW / args.scale
     print(f"machine: {os.cpu_count()} cores")
-    ok = clean_run(args.accounts, window)
+    ok = clean_run(args.accounts, window, args.threads)
     if not args.skip_faults:
         ok = fault_run(args.accounts, window) and ok
     sys.exit(0 if ok else 1)
