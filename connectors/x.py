@@ -88,6 +88,7 @@ class XConnector(ApiConnector):
         stale = self.clock() - state.get("refreshed_at", 0) > REFRESH_EVERY
         user: dict | None = None
         calls = api.calls
+        last: dict = dict(cursor or {})  # the cursor most recently handed over
         if not state.get("user_id") and account.platform_user_id:
             state["user_id"] = account.platform_user_id
         if not state.get("user_id") or stale:
@@ -134,8 +135,9 @@ class XConnector(ApiConnector):
                 state.pop("pending", None)
                 if newest:
                     state["since_id"] = newest
-            if items or state != (cursor or {}):
-                yield Page(items, dict(state), Coverage({i["id"] for i in items}), api_calls=api.calls - calls)
+            if items or state != last:
+                last = dict(state)
+                yield Page(items, last, Coverage({i["id"] for i in items}), api_calls=api.calls - calls)
                 calls = api.calls
             if not token:
                 break
@@ -157,20 +159,22 @@ class XConnector(ApiConnector):
                     state["following_count"] = count
             if stale:
                 state["refreshed_at"] = int(self.clock())
-            if len(items) > 1 or stale or state.get("profile_sig") != _signature(user):
-                state["profile_sig"] = _signature(user)
-                yield Page(items, dict(state), Coverage({i["id"] for i in items}, complete),
-                           api_calls=api.calls - calls)
+            state["profile_sig"] = _signature(user)
+            if len(items) > 1 or state != last:  # the profile is handed over when something moved
+                last = dict(state)
+                yield Page(items, last, Coverage({i["id"] for i in items}, complete), api_calls=api.calls - calls)
                 calls = api.calls
 
         # Likes, with a user token only.
         if stale or "user_token" not in state:
             state["user_token"] = self._is_user_token(client)
-            if not state["user_token"]:
-                yield Page([], dict(state), Coverage(), api_calls=api.calls - calls)
-                return
-        if state.get("user_token"):
-            yield from self._likes(client, api, state, uid, handle)
+        if state["user_token"]:
+            for page in self._likes(client, api, state, uid, handle):
+                last = page.cursor
+                yield page
+            calls = api.calls
+        if state != last:  # e.g. the token check: remember it
+            yield Page([], dict(state), Coverage(), api_calls=api.calls - calls)
 
     def _user(self, client: tweepy.Client, handle: str) -> dict:
         resp = client.get_user(username=handle, user_fields=USER_FIELDS, user_auth=False)

@@ -272,3 +272,15 @@ def test_expired_page_token_restarts_without_loss(fx, clock):
     fx.fault_sticky = False
     assert store.run(connector(clock, page_size=5), ACCOUNT) is None
     assert {i for i in store.items if i.startswith("x:18")} == {t["id"] and f"x:{t['id']}" for t in fx.tweets}
+
+
+def test_user_token_without_likes_is_remembered(fx, clock):
+    fx.user_token = True
+    fx.likes = {"meta": {"result_count": 0}}
+    store = Store()
+    assert store.run(connector(clock), ACCOUNT) is None
+    assert store.cursor["user_token"] is True
+    fx.calls.clear()
+    store.run(connector(clock), ACCOUNT)
+    # The posts call, and the likes call a user token allows; no second token check.
+    assert [p for p, _ in fx.calls] == [f"/2/users/{UID}/tweets", f"/2/users/{UID}/liked_tweets"]
