@@ -131,18 +131,22 @@ class PersonalAccountPointer(LexicalChecker):
     severity = "medium"
     confidence = "medium"
     clause = CLAUSE_PERSONAL
-    sections = ("personal_pointer.pointer",)
+    sections = ("personal_pointer.pointer", "personal_pointer.named")
     reason_prefix = "Points to a personal account"
     examples = (
         Example(_post("Follow my personal account @jo.travels.eats for summer pics!"), True),
         Example({"type": "profile", "platform": "x", "account": "MsExample", "id": "p",
                  "bio": "Grade 5 teacher · personal: @jo_private"}, True),
+        Example(_post("DM me for my personal Snapchat"), True, "names a personal account"),
         Example(_post("Follow @NASA for amazing space pictures!"), False, "an organisation, no cue"),
+        Example(_post("Students: please don't follow my personal account, follow this one"), False),
         Example(_post("Follow my class account @MsExample for homework reminders"), False,
                 "the account itself"),
     )
 
     def accept(self, sig: Signal, scan: TextScan, item: dict, ctx: CheckContext) -> list[Span] | None:
+        if sig.section == "personal_pointer.named":
+            return []  # "my personal Snapchat" needs no handle to be a pointer
         own = item.get("account", "")
         found = [Span(scan.field, a, b, t) for a, b, t in targets_in(scan.text)
                  if not is_board_target(t, ctx, own)]
