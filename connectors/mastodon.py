@@ -116,6 +116,7 @@ class MastodonConnector(ApiConnector):
             profile_account, _ = api.get_json("/api/v1/accounts/lookup", {"acct": user}, endpoint="*")
             state["account_id"] = profile_account["id"]
         acct_id = state["account_id"]
+        last: dict = dict(cursor or {})  # the cursor most recently handed over
 
         # Statuses, oldest first after the newest stored.
         min_id = state.get("min_id") or "0"
@@ -133,21 +134,27 @@ class MastodonConnector(ApiConnector):
             embedded = statuses[-1].get("account") or {}
             if str(embedded.get("id")) == str(acct_id):
                 profile_account = embedded
-            yield Page(items, dict(state), Coverage({i["id"] for i in items}), api_calls=api.calls - calls)
+            last = dict(state)
+            yield Page(items, last, Coverage({i["id"] for i in items}), api_calls=api.calls - calls)
             if len(statuses) < self.page_size:
                 break
             prev = links_of(response).get("prev")
             url, params = (prev, None) if prev else (url, {"min_id": newest, "limit": self.page_size})
 
         # Favourites: only the token's own account can list them.
+        calls = api.calls
         if api.has_token and state.get("token_owner") is not False:
-            yield from self._favourites(api, state, acct_id, handle)
+            for page in self._favourites(api, state, acct_id, handle):
+                last = page.cursor
+                yield page
+            calls = api.calls
 
         # Profile and follows: when the account's numbers moved, or weekly.
         stale = self.clock() - state.get("refreshed_at", 0) > REFRESH_EVERY
         if profile_account is None and not stale:
+            if state != last:  # e.g. whether the token is the account's own: remember it
+                yield Page([], dict(state), Coverage(), api_calls=api.calls - calls)
             return
-        calls = api.calls
         if profile_account is None:
             profile_account, _ = api.get_json(f"/api/v1/accounts/{acct_id}", endpoint="*")
         items = [self.profile_item(profile_account, handle)]

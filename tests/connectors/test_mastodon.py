@@ -93,7 +93,8 @@ def inst():
     fake = FakeInstance()
     fake.fault_sticky = False
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/.*"), callback=fake.handler)
+        rsps.add_callback(responses.GET, re.compile(re.escape(BASE) + r"/.*"),
+                          callback=lambda request: fake.handler(request))
         fake.rsps = rsps
         yield fake
 
@@ -282,3 +283,25 @@ def test_fault_midway_then_rerun_loses_and_duplicates_nothing(inst, clock, name,
     assert store.run(connector(clock, page_size=2), ACCOUNT) is None
     assert set(store.items) == set(reference.items)
     assert not store.duplicates()
+
+
+def test_token_of_another_account_is_checked_once(inst, clock, monkeypatch):
+    monkeypatch.setenv("MASTO_TOKEN", TOKEN)
+    plain = inst.handler
+
+    def other_owner(request):
+        if urlsplit(request.url).path == "/api/v1/accounts/verify_credentials":
+            inst.calls.append(("/api/v1/accounts/verify_credentials", {}))
+            return 200, {}, json.dumps(inst.following[1])  # the token belongs to someone else
+        return plain(request)
+
+    account = AccountRef("mastodon", "msteacher@school.social", credential="env:MASTO_TOKEN")
+    store = Store()
+    assert store.run(connector(clock), AccountRef("mastodon", "msteacher@school.social")) is None
+    inst.handler = other_owner  # a token is registered later, and it is not the account's own
+    assert store.run(connector(clock), account) is None
+    assert store.cursor["token_owner"] is False
+    assert not any(p == "/api/v1/favourites" for p, _ in inst.calls)
+    inst.calls.clear()
+    store.run(connector(clock), account)
+    assert [p for p, _ in inst.calls] == [f"/api/v1/accounts/{ACCT_ID}/statuses"]
