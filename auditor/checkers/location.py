@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
-from auditor.checkers.privacy_texts import AT, FR_STREET, LANDMARK, STREET, TIME, VENUE, TextView, text_views
+from auditor.checkers.privacy_texts import AT, FR_STREET, LANDMARK, STREET, TIME, TRIP, VENUE, TextView, text_views
 from auditor.findings import Span
 from auditor.items import content_views, item_texts
 from auditor.text import fold, sentences
@@ -118,11 +118,14 @@ class ImageGpsExif(Checker):
 
 # ---------------------------------------------------------------- street address / postal code
 
+# Street words that are also everyday nouns after a number ("3 First Place ribbons", "5 Km Walk",
+# "2 Front Row seats") are left out; "Drive" after a charity word is a collection, not a street.
 _STREET_TYPES = (
     "street|st|avenue|ave|av|road|rd|drive|dr|crescent|cres|cr|court|ct|boulevard|blvd|lane|ln|way|"
-    "place|pl|terrace|terr|trail|trl|parkway|pkwy|circle|cir|highway|hwy|line|sideroad|concession|"
-    "gate|grove|square|sq|close|row|path|crossing|mews|quay|landing|esplanade|promenade|alley|"
-    "boardwalk|circuit|heath|green|walk")
+    "pl|terrace|terr|trail|trl|parkway|pkwy|circle|cir|highway|hwy|line|sideroad|concession|"
+    "grove|square|sq|crossing|mews|quay|landing|esplanade|promenade|alley|boardwalk")
+_DRIVE_COLLECTIONS = frozenset("food toy coat clothing book blood can canned bottle sock winter donation "
+                               "charity supply supplies".split())
 _DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?)?"
 _NAME_WORD = r"(?:[A-ZÀ-Ý][\w'’\-]*|\d{1,3}(?:st|nd|rd|th))"
 STREET_ADDRESS = re.compile(
@@ -165,6 +168,8 @@ def street_addresses(text: str, view: TextView | None = None) -> Iterator[tuple[
         for m in STREET_ADDRESS.finditer(text):
             typ = m.group("type")
             if typ[0].islower() and typ.lower() not in _LOWER_OK:
+                continue
+            if typ.lower() in ("drive", "dr") and m.group("name").split()[-1].lower() in _DRIVE_COLLECTIONS:
                 continue
             yield m.start(), m.end(), "street address"
         for m in LOWER_STREET_ADDRESS.finditer(text):
@@ -274,6 +279,16 @@ def _school_names(ctx: CheckContext) -> frozenset[str]:
 
 
 _AT_WORDS = frozenset({"at", "au", "aux", "chez"})
+_DESTINATION_WORDS = frozenset({"to", "for", "pour", "à"})
+# "Congrats to Maya Chen", "thanks to the Lions Club": 'to' + a name that is not a destination.
+_NOT_GOING = frozenset("congrats congratulations thanks thank shoutout shout-out out kudos bravo welcome "
+                       "hats cheers goes went belongs credit".split())
+# A sentence about going somewhere: the capitalised words after 'to'/'for'/':' are where.
+TRIP_WORDS = re.compile(
+    r"\b(?:trips?|excursion|outing|sortie|voyage|head(?:s|ing)?\s+to|off\s+to|going\s+to|"
+    r"leav(?:e|es|ing)\s+for|travel(?:l?ing)?\s+to|depart(?:s|ing)?\s+for|bound\s+for|on\s+our\s+way\s+to|"
+    r"en\s+route\s+to|part(?:ons|ent)\s+pour)\b",
+    re.IGNORECASE)
 _TOWARD_WORDS = frozenset({"at", "to", "on", "into", "onto", "au", "aux"})
 _ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'", "l’"})
 
@@ -281,23 +296,29 @@ _ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'", "l’"})
 def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, why) of named places in a sentence; offsets are the text's."""
     out = []
+    going = TRIP_WORDS.search(sentence) is not None
     for m in PLACE_SEQ.finditer(sentence):
         m_start, end = m.start(), m.end()
-        before = sentence[max(0, m_start - 12):m_start].lower().split()
+        before = sentence[max(0, m_start - 24):m_start].lower().split()
         w1 = before[-1] if before else ""
         w2 = before[-2] if len(before) > 1 else ""
+        w3 = before[-3] if len(before) > 2 else ""
         if w1.endswith(("l'", "l’")) and len(w1) == 2 and w2 == "à":
             w1, w2 = "la", "à"
         article = w1 in _ARTICLES
         after_at = w1 in _AT_WORDS or (article and (w2 in _AT_WORDS or (w2 == "à" and w1 != "le")))
         toward = w1 in _TOWARD_WORDS or (article and (w2 in _TOWARD_WORDS or (w1 == "the" and w2 == "for")))
         words = [w.strip(".").lower() for w in m.group().split()]
+        destination = going and (
+            (w1 in _DESTINATION_WORDS and w2 not in _NOT_GOING)
+            or (article and w2 in _DESTINATION_WORDS and w3 not in _NOT_GOING)
+            or sentence[:m_start].rstrip().endswith(":"))
         venue = len(words) >= 2 and any(w in VENUES for w in words)
         landmark = toward and any(w in LANDMARKS for w in words)
         # "at the Gurdwara", "at the Museum": one word after an article is a kind of place, not a name.
         if after_at and article and len(words) < 2:
             after_at = False
-        if not (after_at or venue or landmark):
+        if not (after_at or venue or landmark or destination):
             continue
         if all(w in NOT_PLACE_WORDS or not w for w in words):
             continue
@@ -312,6 +333,8 @@ def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[i
             out.append((offset + m_start, offset + end, "named venue"))
         elif landmark:
             out.append((offset + m_start, offset + end, "named landmark"))
+        elif destination and not _looks_like_person(m.group()):
+            out.append((offset + m_start, offset + end, "destination of a trip"))
     return out
 
 
@@ -324,7 +347,8 @@ def _looks_like_person(words: str) -> bool:
 STUDENT_CUE = re.compile(
     r"\b(?:students?|kids|children|class(?:es)?|(?:gr(?:ade)?\.?\s*\d+|\d+(?:st|nd|rd|th)?\s+grade)\w*|"
     r"\d+(?:st|nd|rd|th)?\s*graders|graders|kindergarten|kindies|jk|sk|team|teams|players|athletes|club|"
-    r"choir|band|cast|crew|squad|boys|girls|campers|trip|field\s*trip|excursion|tournament|tryouts|practice|"
+    r"choir|band|cast|crew|squad|boys|girls|campers|(?:field|class|school|grad|overnight)\s*trips?|excursion|"
+    r"tournament|tryouts|practice|"
     r"rehearsal|recital|concert|qualifier|competition|science\s+fair|"
     r"élèves|eleves|classe|équipe|equipe|sortie)\b",
     re.IGNORECASE)
@@ -372,7 +396,7 @@ class StudentWhereabouts(Checker):
         Example(_post("Gr. 7s are off to Maple Ridge Ski Hill tomorrow! Bus departs 8:00."), True, "trip tomorrow"),
         Example(_post("Science fair qualifier on Sat., Apr. 18, 9 a.m., Riverside Community Centre."), True,
                 "date, time and venue"),
-        Example(_post("Trip day is Friday! We'll be at the Grand River Conservation Area all day."), True,
+        Example(_post("Class trip day is Friday! We'll be at the Grand River Conservation Area all day."), True,
                 "time in the sentence before"),
         Example(_post("Demain, sortie au Musée des Beaux-Arts avec mes élèves!"), True, "French"),
         Example(_post("Last week's trip to the Riverside Science Centre was a huge hit!"), False, "past visit"),
@@ -411,6 +435,8 @@ def _may_be_whereabouts(view: TextView) -> bool:
     t = view.triggers
     if not t & TIME and not (view.digits and _CLOCK.search(view.text)):
         return False
+    if t & TRIP:
+        return True
     if t & (VENUE | LANDMARK):
         text = view.text
         # A venue is named with capitals ("Riverside Arena"); "the library" names no place.

@@ -21,7 +21,7 @@ from auditor.checkers.base import CheckContext
 from auditor.text import spaced
 
 # Trigger kinds, as bits of TextView.triggers.
-TIME, VENUE, LANDMARK, STREET, FR_STREET, AT = 1, 2, 4, 8, 16, 32
+TIME, VENUE, LANDMARK, STREET, FR_STREET, AT, TRIP = 1, 2, 4, 8, 16, 32, 64
 
 _TRIGGERS: dict[int, str] = {
     TIME: """monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
@@ -38,13 +38,17 @@ _TRIGGERS: dict[int, str] = {
     LANDMARK: "hill falls bay lake island valley point mountain forest woods river creek trail ski harbour "
               "harbor cove ridge peak glen",
     STREET: """street st avenue ave av road rd drive dr crescent cres cr court ct boulevard blvd lane ln way
-        place pl terrace terr trail trl parkway pkwy circle cir highway hwy line sideroad concession gate
-        grove square sq close row path crossing mews quay landing esplanade promenade alley boardwalk
-        circuit heath green walk""",
+        pl terrace terr trail trl parkway pkwy circle cir highway hwy line sideroad concession
+        grove square sq crossing mews quay landing esplanade promenade alley boardwalk""",
     FR_STREET: "rue avenue av boulevard boul blvd chemin ch route rang place allee promenade montee croissant "
                "impasse cote",
     AT: "at au aux chez a la",
+    TRIP: "trip trips excursion outing sortie voyage",
 }
+# Going somewhere: the words after these name a destination (folded, so "heading to" covers "Heading to").
+_TRIP_PHRASES = ("head to", "heads to", "heading to", "off to", "going to", "leave for", "leaves for",
+                 "leaving for", "travel to", "travelling to", "traveling to", "depart for", "departs for",
+                 "bound for", "on our way to", "en route to", "partons pour", "partent pour")
 
 
 def _build_triggers():
@@ -54,6 +58,8 @@ def _build_triggers():
         for word in words.split():
             keys[f" {word} "] = keys.get(f" {word} ", 0) | kind
     keys[" a la "] = AT
+    for phrase in _TRIP_PHRASES:
+        keys[f" {phrase} "] = keys.get(f" {phrase} ", 0) | TRIP
     keys[" this morning "] = TIME
     for key, kinds in keys.items():
         auto.add_word(key, (kinds, key.strip()))

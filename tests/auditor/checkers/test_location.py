@@ -77,6 +77,9 @@ def test_addresses_and_postal_codes(text, quoted):
     "12 Main course options at lunch",  # 'Main' not followed by a street word
     "Zip it, 12345 times!",
     "We bought a 4 wheel drive",
+    "We collected 850 Food Drive items!",
+    "Our team won 3 First Place ribbons",
+    "Terry Fox 5 Km Walk on Friday",
 ])
 def test_not_addresses(text):
     assert run(StreetAddress, post(text)) == []
@@ -91,6 +94,9 @@ def test_not_addresses(text):
     "Les élèves vont au Musée de la Nature demain à 9 h.",
     "Bus for the junior girls leaves Sat., May 9 at 7:30 for the Lakeside Aquatic Centre.",
     "Grade 4 trip to Bronte Creek Provincial Park on 5/14!",
+    "Grade 8 grad trip: Canada's Wonderland, Friday June 20, buses at 7:45.",
+    "Field trip to Ottawa tomorrow, Grade 6! Pack a lunch.",
+    "We leave for Quebec City on Monday, grade 8s!",
 ])
 def test_whereabouts(text):
     [f] = run(StudentWhereabouts, post(text))
@@ -108,6 +114,10 @@ def test_whereabouts(text):
     "Our students wrote to pen pals in Yellowknife. Next week we mail the letters.",  # city
     "Students: vote for Maya on Friday for class president!",        # a person, not a place
     "Field trip forms are due Monday.",                                # no place
+    "Family trip to Cancun! Back Monday, be good for the sub.",          # nobody but the teacher
+    "Photos from yesterday's trip to the Toronto Zoo! Grade 2 loved it.",  # past
+    "Thanks to the Lions Club for funding our field trip on Friday!",    # a thank-you, not a destination
+    "Grade 8s are fundraising for their Ottawa trip next month.",       # no destination named
 ])
 def test_not_whereabouts(text):
     assert run(StudentWhereabouts, post(text)) == []
