@@ -165,6 +165,8 @@ class PersonalPhone(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
+        if item.get("type") not in self.item_types:  # a followed account's bio is not the account's
+            return
         official = None
         for view in text_views(item, ctx):
             if view.digits < 10:  # every North American number has ten digits
@@ -220,6 +222,8 @@ class PersonalEmail(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
+        if item.get("type") not in self.item_types:
+            return
         board = ctx.board_domains
         for view in text_views(item, ctx):
             field, text, via = view.field, view.text, view.via

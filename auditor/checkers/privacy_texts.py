@@ -99,12 +99,19 @@ def _view(field: str, text: str, via: str | None) -> TextView:
 
 
 def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:
-    """auditor.items.item_texts (plus a profile's name and bio), without its generator and
+    """auditor.items.item_texts (plus the name and bio of a profile or of a followed account),
+    without its generator and
     dataclass overhead: this runs for every item of a scan. tests/auditor/checkers/
     test_privacy_texts.py holds it equal to item_texts."""
     typ = item.get("type")
     if typ == "profile":
         return [(k, item[k], None) for k in ("name", "bio") if isinstance(item.get(k), str) and item[k]]
+    if typ == "follow":  # the followed account's name and bio (only the name rule reads follows)
+        target = item.get("target")
+        if not isinstance(target, dict):
+            return []
+        return [(f"target.{k}", target[k], None) for k in ("name", "bio")
+                if isinstance(target.get(k), str) and target[k]]
     if typ == "post":
         posts = [(item, "repost" if item.get("kind") == "repost" else None, "")]
         quoted = item.get("quoted")

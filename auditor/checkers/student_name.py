@@ -225,7 +225,8 @@ def _post(text: str, **extra) -> dict:
 
 class StudentFullName(Checker):
     """A roster student's first (or preferred) name together with their last name, anywhere in the
-    item: its text, image alt text, and quoted, reposted or liked content. Case, accents, possessives,
+    item: its text, image alt text, quoted, reposted or liked content, the account's profile, and the
+    display name or bio of an account it follows. Case, accents, possessives,
     line breaks, punctuation, emoji and CamelCase hashtags do not hide a name; a first name alone or
     a first name and an initial is not this rule. Lower case lowers the confidence, and a name
     right after an adult's title (Mr., Ms., Coach) is reported with low confidence: it may be a
@@ -238,6 +239,8 @@ class StudentFullName(Checker):
     severity = "high"
     confidence = "high"
     clause = CLAUSE
+    # Also the account's own profile, and the name and bio of an account it follows.
+    item_types: ClassVar = frozenset({"post", "like", "profile", "follow"})
     example_context: ClassVar = staticmethod(_example_context)
     examples = (
         Example(_post("So proud of Liam O'Brien's goal tonight!"), True, "possessive, apostrophe in surname"),
@@ -249,6 +252,8 @@ class StudentFullName(Checker):
                  "post": {"text": "Congrats Maya Chen on the science fair 🔬"}}, True, "liked post"),
         Example(_post("Chess club", media=[{"type": "image", "url": "https://x/1.jpg",
                                            "alt": "Zoe Tremblay holding the trophy"}]), True, "alt text"),
+        Example({"type": "follow", "platform": "x", "account": "ClassAcct", "id": "ex",
+                 "target": {"handle": "mc_08", "name": "Maya Chen", "bio": ""}}, True, "followed account's name"),
         Example(_post("Great job Maya! Your poem was lovely."), False, "first name alone"),
         Example(_post("Shoutout to Maya C. for the clean-up"), False, "first name and initial"),
         Example(_post("Welcome Mr. Ethan Kowalski to the science department"), True,

@@ -19,7 +19,6 @@ ITEMS = [
      "media": None, "quoted": None},
     {"type": "like", "platform": "x", "account": "a", "id": "5", "post": {"text": "liked", "media": MEDIA}},
     {"type": "like", "platform": "x", "account": "a", "id": "6", "post": "not a dict"},
-    {"type": "follow", "platform": "x", "account": "a", "id": "7", "target": {"bio": "call me"}},
     {"type": "post", "platform": "x", "account": "a", "id": "8", "text": None, "media": []},
 ]
 
@@ -27,6 +26,13 @@ ITEMS = [
 @pytest.mark.parametrize("item", ITEMS, ids=lambda i: i["id"])
 def test_raw_texts_equal_item_texts(item):
     assert raw_texts(item) == list(item_texts(item))
+
+
+def test_follow_texts_are_the_targets_name_and_bio():
+    follow = {"type": "follow", "platform": "x", "account": "a", "id": "7",
+              "target": {"handle": "h", "name": "Maya Chen", "bio": "gr 5"}}
+    assert raw_texts(follow) == [("target.name", "Maya Chen", None), ("target.bio", "gr 5", None)]
+    assert raw_texts({"type": "follow", "target": "junk"}) == []
 
 
 def test_profile_texts_are_name_and_bio():
