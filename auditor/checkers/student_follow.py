@@ -129,7 +129,8 @@ _GRADE_RE = re.compile(
     r"|(?<![\w-])(\d{1,2})(?:e|eme|ieme)\s+annee\b"
     r"|\bsec(?:ondaire)?\.?\s?([1-5])\b"
     r"|\b(?:year|yr)\s?(\d{1,2})\s+(?:student|pupil)\b")
-_CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o)\s*'?(\d{4}|\d{2})\b|(?<![\w'’])['’](\d{2})\b")
+_CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o|grad(?:uating)?(?: class)?(?: of)?|finissant(?:e|s)?)"
+                          r"\s*'?(\d{4}|\d{2})\b|(?<![\w'’])['’](\d{2})\b|\b(20\d\d)\s?grad\b")
 _AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y/?o|yrs? old|years? old|ans)\b|\b(?:age|aged|âge)\s?(\d{1,2})\b"
                      r"|\b(?:i'?m|i am|j'ai)\s(\d{1,2})\b(?!\s*(?:%|h\b|pm|am|:|\.\d|years? (?:of|in)|k\b))")
 _SEGMENT_AGE_RE = re.compile(r"^\s*(\d{1,2})\s*$")
@@ -174,7 +175,7 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
         if 1 <= grade <= limit:
             student.append(("grade", text[m.start():m.end()]))
     for m in _CLASS_OF_RE.finditer(low):
-        raw = m.group(1) or m.group(2)
+        raw = m.group(1) or m.group(2) or m.group(3)
         if m.group(2) and not (m.start() > 0 and low[m.start() - 1] in " (["):
             continue
         year = int(raw) + (2000 if len(raw) == 2 else 0)
@@ -207,6 +208,11 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
                 kind = "student at a school of the board" if w in school_words else "student at a school"
                 student.append((kind, text[m.start():m.start(1) + len(w)]))
                 break
+    for w in school_words:
+        m = re.search(r"(?<!\w)" + re.escape(w) + r"\s+(?:student|eleve|etudiante?|junior|senior|freshman)\b", low)
+        if m:
+            student.append(("student of a school of the board", text[m.start():m.end()]))
+            break
     for h in hits:
         if h.section == "student_bio.student" and not h.entry.startswith(("student", "eleve", "etudiant")):
             student.append(("student words", text[h.start:h.end]))
