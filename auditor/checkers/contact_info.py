@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
+from auditor.checkers.privacy_texts import AT, text_views
 from auditor.findings import Span
 from auditor.registry import Account
-from auditor.checkers.privacy_texts import AT, text_views
-from auditor.items import item_texts
 
 CLAUSE = "§3 Professional boundaries with students"
 
@@ -65,20 +64,6 @@ OBFUSCATED_EMAIL = re.compile(
     re.IGNORECASE)
 ROLE_MAILBOXES = frozenset({"info", "contact", "office", "admin", "hello", "support", "help", "inquiries",
                             "enquiries", "media", "press", "noreply", "no-reply", "webmaster"})
-
-
-def own_texts(item: dict) -> Iterator[tuple[str, str, str | None]]:
-    """Texts the account itself puts forward: post content (endorsed included) and its own profile.
-
-    A followed account's bio is someone else's contact detail, so follows are not looked at.
-    """
-    if item.get("type") == "profile":
-        for key in ("name", "bio"):
-            value = item.get(key)
-            if isinstance(value, str) and value:
-                yield key, value, None
-        return
-    yield from item_texts(item)
 
 
 def _is_official_account(item: dict, ctx: CheckContext) -> bool:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import ClassVar
-
 from auditor.checkers.base import CheckContext, Checker, Example
-from auditor.checkers.privacy_texts import AT, FR_STREET, LANDMARK, STREET, TIME, TRIP, VENUE, TextView, text_views
+from auditor.checkers.privacy_texts import (AT, FR_STREET, LANDMARK, STREET, TIME, TRIP, VENUE, TextView,
+                                            text_views)
 from auditor.findings import Span
-from auditor.items import content_views, item_texts
+from auditor.items import content_views
 from auditor.text import fold, sentences
 
 CLAUSE = "§4 Privacy and Confidentiality"
