@@ -10,7 +10,8 @@ predicted for a category when at least one finding of that category is on it (en
 included); student-image and account findings are ignored. With --details, every false positive
 and miss is listed with its text, so real errors can be told apart from the corpus's traps.
 
-Targets checked for the privacy categories (issue 3): precision and recall >= 0.95.
+Targets checked for the privacy categories (issue 3): precision and recall >= 0.95; for the
+professional-conduct categories (issue 4): >= 0.90.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SCORED = ["student-follow", "student-name", "location", "contact-info", "substances", "explicit",
           "political", "religious", "discriminatory", "personal-content"]
-TARGETS = {"student-name": 0.95, "location": 0.95, "contact-info": 0.95}
+TARGETS = {"student-name": 0.95, "location": 0.95, "contact-info": 0.95,
+           # professional conduct (issue 4)
+           "student-follow": 0.90, "substances": 0.90, "explicit": 0.90, "political": 0.90,
+           "religious": 0.90, "discriminatory": 0.90, "personal-content": 0.90}
 
 
 def auditor_command() -> list[str]:
