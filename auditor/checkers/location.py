@@ -292,8 +292,10 @@ _TOWARD_WORDS = frozenset({"at", "to", "on", "into", "onto", "au", "aux"})
 _ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'", "l’"})
 
 
-def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[int, int, str]]:
-    """(start, end, why) of named places in a sentence; offsets are the text's."""
+def _places(sentence: str, offset: int, schools: frozenset[str],
+            people: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, why) of named places in a sentence; offsets are the text's. `people` are spans
+    (text offsets) of roster names: "Luna Hall" is a student, not a hall."""
     out = []
     going = TRIP_WORDS.search(sentence) is not None
     for m in PLACE_SEQ.finditer(sentence):
@@ -318,6 +320,10 @@ def _places(sentence: str, offset: int, schools: frozenset[str]) -> list[tuple[i
         if after_at and article and len(words) < 2:
             after_at = False
         if not (after_at or venue or landmark or destination):
+            continue
+        if w1 in _NOT_GOING or (article and w2 in _NOT_GOING):  # "congratulations to Jordan Hill"
+            continue
+        if any(s < offset + end and offset + m_start < e for s, e in people):
             continue
         if all(w in NOT_PLACE_WORDS or not w for w in words):
             continue
@@ -353,12 +359,13 @@ STUDENT_CUE = re.compile(
     re.IGNORECASE)
 
 
-def whereabouts(text: str, schools: frozenset[str]) -> Iterator[tuple[tuple[int, int], tuple[int, int], str]]:
+def whereabouts(text: str, schools: frozenset[str], people: tuple[tuple[int, int], ...] = ()
+                ) -> Iterator[tuple[tuple[int, int], tuple[int, int], str]]:
     """((place start, end), (time start, end), why) for each sentence that puts people at a named
     place at a stated, coming time. A time stated in the sentence before counts too
     ("Trip tomorrow! We'll be at the Science Centre.")."""
     bounds = sentences(text)
-    placed = [_places(text[start:end], start, schools) for start, end in bounds]
+    placed = [_places(text[start:end], start, schools, people) for start, end in bounds]
     if not any(placed):
         return
     prev_time = None
@@ -410,7 +417,8 @@ class StudentWhereabouts(Checker):
         for view in views:
             if not _may_be_whereabouts(view):
                 continue
-            for (ps, pe), (ts, te), why in whereabouts(view.text, _school_names(ctx)):
+            people = tuple((m.start, m.end) for m in matcher(ctx).mentions(view.text, view.folded))
+            for (ps, pe), (ts, te), why in whereabouts(view.text, _school_names(ctx), people):
                 found.append((view, ps, pe, ts, te, why))
         if not found:
             return
@@ -442,6 +450,12 @@ def _may_be_whereabouts(view: TextView) -> bool:
         if not text.isascii() or any(w.capitalize() in text or w.upper() in text for w in view.places):
             return True
     return bool(t & AT) and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))
+
+
+def matcher(ctx: CheckContext):
+    from auditor.checkers.student_name import matcher as roster_matcher
+
+    return roster_matcher(ctx)
 
 
 def _names_student(item: dict, ctx: CheckContext) -> bool:

@@ -128,3 +128,15 @@ def test_whereabouts_in_endorsed_content_carries_via():
             "post": {"text": "Grade 5 trip: we'll be at the Westfield Heritage Village Thursday at 10 am"}}
     [f] = run(StudentWhereabouts, like)
     assert f.via == "like" and f.spans[0].field == "post.text"
+
+
+def test_a_student_whose_surname_is_a_venue_word_is_not_a_place():
+    from auditor.checkers.base import CheckContext
+    from auditor.registry import Student
+
+    ctx = CheckContext(students=[Student("X1", "Luna", "Hall", "", "S", "5", "yes", False)])
+    text = "Spirit week continues tomorrow, students. Luna Hall won the award!"
+    assert list(StudentWhereabouts().check(post(text), ctx)) == []
+    # The same words with a real venue in the plan are still found.
+    [f] = StudentWhereabouts().check(post(text + " Then the class is at Riverside Arena on Friday at 9."), ctx)
+    assert f.spans[0].text == "Riverside Arena"
