@@ -15,6 +15,10 @@ from auditor.registry import KINDS_NEEDING_APPROVAL, Account
 
 CLAUSE = "§1 Authorization"
 DEFAULT_STALE_DAYS = 7
+# Account statuses that are not a failure by themselves: "ok"; "new" (registered, not scanned
+# yet, judged by its registration age); "deferred" (the platform asked to wait). Only time makes
+# them stale. Any other status ("error", "needs-reauth", "not-found", ...) is a failed connection.
+WAITING_STATUSES = frozenset({"ok", "new", "deferred"})
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -50,8 +54,10 @@ class AccountScanStale(AccountChecker):
     """An account's connection has failed, or it has not been scanned successfully for longer than
     `[checks] stale_scan_days` (default 7) days.
 
-    An account that was never scanned counts once its registration is older than the threshold;
-    one registered more recently is given time for its first scan.
+    A failed connection (status error, needs-reauth, not-found, ...) is reported at once; "new"
+    and "deferred" are not failures, only staleness counts for them. An account that was never
+    scanned counts once its registration is older than the threshold; one registered more
+    recently is given time for its first scan.
     """
 
     id = "SM402"
@@ -67,7 +73,7 @@ class AccountScanStale(AccountChecker):
         limit = now - timedelta(days=days)
         item = self.account_item(account)
         status = (account.status or "ok").lower()
-        if status not in ("ok", "new"):  # "new": never scanned yet, judged by registration age below
+        if status not in WAITING_STATUSES:
             detail = f": {account.status_message}" if account.status_message else ""
             yield self.finding(item, reason=f"the connection to {account.key} is {status}{detail}",
                                explanation={"status": status, "status_message": account.status_message},

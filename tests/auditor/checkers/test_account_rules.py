@@ -39,6 +39,16 @@ def test_failed_connection_is_reported():
     assert "auth_failed" in f.reason and "token revoked" in f.reason
 
 
+def test_new_and_deferred_accounts_wait_for_the_threshold():
+    assert run(AccountScanStale, account(status="new", registered_at=NOW - timedelta(days=2))) == []
+    [f] = run(AccountScanStale, account(status="new", registered_at=NOW - timedelta(days=9)))
+    assert "never been scanned" in f.reason
+    assert run(AccountScanStale, account(status="deferred", last_success_at=NOW - timedelta(days=1))) == []
+    assert run(AccountScanStale, account(status="deferred", last_success_at=NOW - timedelta(days=9)))
+    for status in ("error", "needs-reauth", "not-found"):
+        assert run(AccountScanStale, account(status=status, last_success_at=NOW)), status
+
+
 def test_stale_last_success_uses_the_configured_days():
     acc = account(last_success_at=NOW - timedelta(days=8))
     assert run(AccountScanStale, acc) and "8 days" in run(AccountScanStale, acc)[0].reason
