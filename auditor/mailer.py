@@ -215,9 +215,19 @@ def summary_recipients(session, settings: Settings, school: str | None) -> list[
     return out
 
 
+def weeks_with_failures(db: Database, now: datetime | None = None, within_days: int = 35) -> list[str]:
+    """Weeks (recent ones) that still have a failed send: the serving process retries them hourly,
+    so a send that failed on Monday morning is not left until the next Monday's run."""
+    since = (now or datetime.now(timezone.utc)) - timedelta(days=within_days)
+    with db.session() as s:
+        return sorted(set(s.scalars(select(m.SummarySend.week).where(m.SummarySend.status == "failed",
+                                                                     m.SummarySend.created_at >= since))))
+
+
 def send_weekly(rt, *, week=None, school: str | None = None, now: datetime | None = None,
-                mailer: Mailer | None = None) -> list[SendOutcome]:
-    """Build and send the week's summaries that have not been sent yet; failures are recorded."""
+                mailer: Mailer | None = None, only_failed: bool = False) -> list[SendOutcome]:
+    """Build and send the week's summaries that have not been sent yet; failures are recorded.
+    `only_failed` retries the recipients whose send failed, and nobody else."""
     from reports.summary import Week, build_summary, render_summary_html, render_summary_text, subject
     from zoneinfo import ZoneInfo
 
@@ -232,6 +242,10 @@ def send_weekly(rt, *, week=None, school: str | None = None, now: datetime | Non
     outcomes: list[SendOutcome] = []
     with rt.db.session() as s:
         recipients = summary_recipients(s, settings, school)
+        if only_failed:
+            failed = set(s.execute(select(m.SummarySend.scope, m.SummarySend.recipient).where(
+                m.SummarySend.week == week.label, m.SummarySend.status == "failed")).all())
+            recipients = [(r, c) for r, c in recipients if (f"school:{c}" if c else "board", r) in failed]
         pattern = roster_pattern(load_registry_from_store(s, rt.key()).students)
     built: dict[str | None, tuple[str, str, str]] = {}
     for recipient, code in recipients:

@@ -47,6 +47,8 @@ CRON_JOBS = {
     "retention-purge": "retention",
 }
 QUEUE_JOB = "scan-queue"
+RETRY_JOB = "summary-retry"
+RETRY_SECONDS = 3600  # failed summary sends are tried again this often
 
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -145,6 +147,9 @@ class Service:
                 extra["next_run_time"] = existing.next_run_time  # missed while down: catch up once
             self.scheduler.add_job(run_job, trigger, args=[CRON_JOBS[job_id]], id=job_id, name=job_id,
                                    jobstore="default", replace_existing=True, **extra)
+        if self.triggers["weekly-summary"] is not None:
+            self.scheduler.add_job(run_job, "interval", seconds=RETRY_SECONDS, args=["summary_retry"],
+                                   id=RETRY_JOB, name=RETRY_JOB, jobstore="memory", replace_existing=True)
         poll = self.settings["schedule"]["queue_poll_seconds"]
         if poll > 0:
             self.scheduler.add_job(run_job, "interval", seconds=poll, args=["queue"], id=QUEUE_JOB,
@@ -182,6 +187,15 @@ class Service:
         for o in outcomes:
             counts[o.status] = counts.get(o.status, 0) + 1
         log.info("weekly summary: %s", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no recipients")
+
+    def job_summary_retry(self) -> None:
+        from auditor.mailer import send_weekly, weeks_with_failures
+        from reports.summary import Week
+        for label in weeks_with_failures(self.rt.db, self.now()):
+            outcomes = send_weekly(self.rt, week=Week.parse(label), now=self.now(), mailer=self.mailer,
+                                   only_failed=True)
+            sent = sum(1 for o in outcomes if o.status == "sent")
+            log.info("summary %s: retried %d failed send(s), %d sent", label, len(outcomes), sent)
 
     def job_retention(self) -> None:
         from auditor.retention import purge_items

@@ -15,9 +15,10 @@ from auditor.commands._common import clean_errors, runtime_from
 @click.option("--week", help="ISO week YYYY-Www; default: the last complete Monday-Sunday week.")
 @click.option("--send", is_flag=True, help="Email it: principals their school's, [email] admins the board's. "
               "A week already sent to a recipient is not sent again.")
+@click.option("--status", is_flag=True, help="Show what was sent for the week, to whom, and what failed.")
 @click.pass_context
 @clean_errors
-def command(ctx: click.Context, school: str | None, week: str | None, send: bool) -> None:
+def command(ctx: click.Context, school: str | None, week: str | None, send: bool, status: bool) -> None:
     """Print the weekly summary as text, or send it with --send (exit 1 if a send failed)."""
     from reports.summary import Week, build_summary, render_summary_text
 
@@ -29,6 +30,16 @@ def command(ctx: click.Context, school: str | None, week: str | None, send: bool
         wk = Week.parse(week) if week else Week.last_complete(now, ZoneInfo(tz_name))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from exc
+    if status:
+        from auditor.mailer import sends_for
+        rows = [r for r in sends_for(rt.db, wk.label) if not school or r.scope == f"school:{school}"]
+        for r in rows:
+            when = f"{r.sent_at:%Y-%m-%d %H:%M} UTC" if r.sent_at else f"{r.updated_at:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"{wk.label} {r.scope} -> {r.recipient}: {r.status} ({r.attempts} attempt(s), {when})"
+                       + (f": {r.last_error}" if r.last_error and r.status != "sent" else ""))
+        if not rows:
+            click.echo(f"nothing sent for {wk.label}")
+        return
     if not send:
         with rt.db.session() as s:
             summ = build_summary(s, board=settings["board"]["name"], week=wk, tz_name=tz_name, school=school,

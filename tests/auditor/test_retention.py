@@ -18,6 +18,7 @@ from auditor.retention import MARKER, build_pattern, purge_items, purge_removed_
 from auditor.scan import Scanner
 from auditor.store import models as m
 from auditor.store.registry_store import import_registry
+from tests.auditor.serve_checkers import SERVE_CHECKERS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "serve"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -32,7 +33,7 @@ def scanned(db_url, runtime_factory, tmp_path):
     rt = runtime_factory(db_url, jsonl_config(tmp_path))
     with rt.db.session() as s:
         import_registry(s, load_registry_dir(DATA / "registry"), rt.key())
-    Scanner(rt).run(trigger="cli")
+    Scanner(rt, checkers=SERVE_CHECKERS).run(trigger="cli")
     return rt
 
 

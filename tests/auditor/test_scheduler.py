@@ -162,14 +162,15 @@ def test_restart_with_a_new_cron_replaces_the_job_and_empty_turns_it_off(db_url,
     rt = board(runtime_factory, db_url, schedule(nightly="0 2 * * *", summary="0 7 * * mon", retention="30 3 * * *"))
     svc = Service(rt)
     svc.start()
-    assert {j.id for j in svc.scheduler.get_jobs()} == {"nightly-scan", "weekly-summary", "retention-purge"}
+    assert {j.id for j in svc.scheduler.get_jobs()} == {"nightly-scan", "weekly-summary", "retention-purge",
+                                                        "summary-retry"}
     svc.shutdown()
     rt.settings["schedule"]["nightly_scan"] = "0 4 * * *"
     rt.settings["schedule"]["retention"] = ""
     svc = Service(rt)
     services.append(svc)
     svc.start()
-    assert {j.id for j in svc.scheduler.get_jobs()} == {"nightly-scan", "weekly-summary"}
+    assert {j.id for j in svc.scheduler.get_jobs()} == {"nightly-scan", "weekly-summary", "summary-retry"}
     assert svc.scheduler.get_job("nightly-scan").next_run_time.hour == 4
     with rt.db.session() as s:
         assert s.execute(text(f"select count(*) from {JOB_TABLE}")).scalar() == 2
@@ -281,3 +282,29 @@ def test_a_request_interrupted_by_shutdown_is_queued_again(db_url, runtime_facto
         req = s.get(m.ScanRequest, req_id)
         assert req.status == "queued" and "interrupted" in req.message and req.claimed_by is None
         assert s.get(m.ScanRun, req.run_id).status == "interrupted"
+
+
+# -- the weekly summary job -------------------------------------------------------------------
+def test_weekly_job_sends_once_and_the_retry_job_resends_only_failures(db_url, runtime_factory):
+    from auditor.mailer import sends_for
+    from tests.auditor.smtp_sink import Server, Sink
+
+    sink = Sink()
+    with Server(sink) as smtp:
+        rt = board(runtime_factory, db_url, schedule(summary="0 7 * * mon") +
+                   f'[email]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nsecurity = "none"\n'
+                   'admins = ["it.admin@board.example.ca"]\nretry_wait_seconds = 0\n')
+        now = datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc)  # Monday 08:00 in Toronto
+        svc = Service(rt, scanner_factory=factory(), now=lambda: now)
+        sink.refuse = ["550 5.1.1 mailbox unavailable"]  # the first recipient (NHS's principal) fails
+        svc.job_weekly_summary()
+        assert len(sink.arrived) == 2
+        assert {(r.recipient, r.status) for r in sends_for(rt.db, "2026-W48")} == {
+            ("principal.nhs@board.example.ca", "failed"), ("principal.rps@board.example.ca", "sent"),
+            ("it.admin@board.example.ca", "sent")}
+        svc.job_summary_retry()  # an hour later: only the failed one
+        assert [a.rcpt_tos for a in sink.arrived[2:]] == [["principal.nhs@board.example.ca"]]
+        assert {r.status for r in sends_for(rt.db, "2026-W48")} == {"sent"}
+        svc.job_weekly_summary()  # the cron firing again (a restart, a second process): nothing new
+        svc.job_summary_retry()
+        assert len(sink.arrived) == 3

@@ -17,6 +17,7 @@ from auditor.review import review_finding
 from auditor.scan import Scanner
 from auditor.store import models as m
 from auditor.store.registry_store import import_registry
+from tests.auditor.serve_checkers import SERVE_CHECKERS
 from reports.summary import (Week, build_summary, render_summary_html, render_summary_text, school_report_url,
                              subject)
 
@@ -31,7 +32,7 @@ def rt(db_url, runtime_factory):
     rt = runtime_factory(db_url, f'[platforms.x]\nconnector = "jsonl"\npath = "{DATA / "items.jsonl"}"\n')
     with rt.db.session() as s:
         import_registry(s, load_registry_dir(DATA / "registry"), rt.key())
-    Scanner(rt, now=lambda: SCANNED).run(trigger="cli")
+    Scanner(rt, now=lambda: SCANNED, checkers=SERVE_CHECKERS).run(trigger="cli")
     return rt
 
 
@@ -63,22 +64,22 @@ def test_counts_new_resolved_and_trend_from_the_review_log(rt):
         gone = finding(s, "x:201")
         gone.presence, gone.status_changed_at = "gone", datetime(2026, 11, 25, tzinfo=timezone.utc)
     w45 = summary(rt, "2026-W45", "NHS")
-    assert w45.overall.new == 5 and w45.overall.resolved == 0
+    assert w45.overall.new == 3 and w45.overall.resolved == 0
     w47 = summary(rt, "2026-W47", "NHS")
     assert (w47.overall.new, w47.overall.resolved) == (0, 1)
     nhs = summary(rt, "2026-W48", "NHS").overall
-    # Now: x:102 resolved; x:101 acknowledged still needs attention; 3 account findings.
-    assert nhs.open_total == 4 and nhs.open_by_severity["critical"] == 1
-    assert nhs.open_by_category == {"student-name": 1, "account": 3}
+    # Now: x:102 resolved; x:101 acknowledged still needs attention; the unapproved account.
+    assert nhs.open_total == 2 and nhs.open_by_severity["critical"] == 1
+    assert nhs.open_by_category == {"student-name": 1, "account": 1}
     assert [(p.label, p.open, p.new) for p in nhs.trend] == [
-        ("W41", 0, 0), ("W42", 0, 0), ("W43", 0, 0), ("W44", 0, 0), ("W45", 5, 5), ("W46", 5, 0),
-        ("W47", 4, 0), ("W48", 4, 0)]
+        ("W41", 0, 0), ("W42", 0, 0), ("W43", 0, 0), ("W44", 0, 0), ("W45", 3, 3), ("W46", 3, 0),
+        ("W47", 2, 0), ("W48", 2, 0)]
     rps = summary(rt, "2026-W48", "RPS").overall
     assert rps.resolved == 1  # the post left the platform during W48
-    assert [p.open for p in rps.trend][-2:] == [3, 2]
+    assert [p.open for p in rps.trend][-2:] == [2, 1]
     board = summary(rt, "2026-W48")
     assert board.is_board and [sc.code for sc in board.schools] == ["NHS", "RPS"]
-    assert board.overall.open_total == 6 and board.overall.resolved == 1
+    assert board.overall.open_total == 3 and board.overall.resolved == 1
 
 
 def test_accounts_needing_it_and_missing_approval(rt):
@@ -117,7 +118,7 @@ def test_rendering_escapes_html_and_keeps_text_plain(rt):
     assert 'North <b>"Gate"</b> & Co (NHS)' in text and "&lt;" not in text
     assert "Full report: https://audit.example.ca/schools/NHS" in text
     assert subject(summ).startswith("Social media compliance 2026-W48 - North")
-    assert subject(summ).endswith(": 5 need attention (2 critical or high)")
+    assert subject(summ).endswith(": 3 need attention (2 critical or high)")
     # The trend chart is drawn with table cells: no image, no script, no external resource.
     assert "<img" not in html and "<script" not in html and "src=" not in html
 
@@ -126,7 +127,7 @@ def test_summary_command_prints_text_and_rejects_bad_weeks(rt):
     cfg = str(rt.settings.path)
     out = CliRunner().invoke(main, ["--config", cfg, "summary", "--school", "RPS", "--week", "2026-W45"])
     assert out.exit_code == 0, out.output
-    assert "Riverside Public School (RPS)" in out.output and "This week: 3 new" in out.output
+    assert "Riverside Public School (RPS)" in out.output and "This week: 2 new" in out.output
     assert "Brightwater" not in out.output
     bad = CliRunner().invoke(main, ["--config", cfg, "summary", "--week", "2026-48"])
     assert bad.exit_code == 2 and "YYYY-Www" in bad.output
