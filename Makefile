@@ -29,6 +29,7 @@ test: install-test
 
 sample: install
 	$(BIN)/python config/sample/make_sample.py
+	$(BIN)/python config/sample/make_exports.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
