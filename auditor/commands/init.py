@@ -30,6 +30,21 @@ stale_scan_days = 7
 [report]
 base_url = ""                  # where reports/console are published, for links in emails
 output_dir = "reports-out"
+
+[schedule]                     # used by `auditor serve` (docs/deployment.md)
+nightly_scan = "0 2 * * *"     # cron: minute hour day month weekday; 6 fields = seconds first
+weekly_summary = "0 7 * * mon" # the compliance email for the last complete Monday-Sunday week
+retention = "30 3 * * *"
+timezone = "America/Toronto"
+
+[email]
+smtp_host = "localhost"
+smtp_port = 587
+security = "starttls"          # starttls, tls or none
+username = ""
+password_ref = ""              # env:NAME or file:PATH holding the password, never the password
+from = "auditor@localhost"
+admins = []                    # board administrators: they receive the board-wide summary
 """
 
 
