@@ -8,10 +8,11 @@ from collections import Counter
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import defer
 
 from auditor.findings import CATEGORIES, REVIEW_STATUSES, SEVERITIES
-from auditor.queries import accounts_in, get_finding, last_results, list_findings
+from auditor.queries import accounts_in, findings_query, get_finding, last_results
 from auditor.review import ReviewError, review_finding
 from auditor.store import models as m
 from auditor.web import audits
@@ -22,7 +23,9 @@ from reports.render import RENDERERS
 bp = Blueprint("console", __name__)
 ATTENTION = ("open", "acknowledged")
 BROKEN = ("needs-reauth", "error", "not-found", "deferred")
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+SEVERITY_ORDER = case({sev: i for i, sev in enumerate(SEVERITIES)}, value=m.Finding.severity,
+                      else_=len(SEVERITIES))
 MAX_NOTE = 2000
 CSS_TEMPLATE = "console.css.j2"
 
@@ -140,18 +143,23 @@ def findings():
         if account_id not in {a.id for a in accounts}:
             abort(404)
     statuses = {"attention": list(ATTENTION), "all": None}.get(status, [status])
-    rows = list_findings(db, school=code, statuses=statuses, severity=severity, category=category,
-                         account_id=account_id, presence=None if include_gone else ("present",))
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         abort(400, description="page: expected a number")
-    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
-    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    q = findings_query(school=code, statuses=statuses, severity=severity, category=category,
+                       account_id=account_id, presence=None if include_gone else ("present",))
+    total = db.scalar(select(func.count()).select_from(q.with_only_columns(m.Finding.id).subquery()))
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    # One page, sorted and cut in SQL; the list never loads the evidence texts it does not show.
+    shown = list(db.scalars(q.options(defer(m.Finding.context), defer(m.Finding.explanation))
+                            .order_by(SEVERITY_ORDER, m.School.code, m.Account.platform, m.Account.handle_key,
+                                      m.Finding.item_id, m.Finding.rule, m.Finding.id)
+                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
     filters = {k: v for k, v in {"severity": severity, "category": category, "status": status,
                                  "account": account_id, "gone": "1" if include_gone else None}.items()
                if v is not None and not (k == "status" and v == "attention")} | scope_args(code)
-    return render_template("findings.html.j2", code=code, rows=shown, total=len(rows), page=page, pages=pages,
+    return render_template("findings.html.j2", code=code, rows=shown, total=total, page=page, pages=pages,
                            accounts=accounts, severities=SEVERITIES, categories=CATEGORIES,
                            statuses=REVIEW_STATUSES, f_severity=severity, f_category=category, f_status=status,
                            f_account=account_id, f_gone=include_gone, filters=filters, args=scope_args(code),
