@@ -435,7 +435,8 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
         for i, h in enumerate(weak):
             c = [cues[j] for j in near_cue[i]]
             m = [minors[j] for j in near_minor[i]]
-            others = [weak[j] for j in near_weak[i] if weak[j].entry != h.entry] if section.pairs else []
+            others = [w for w in (weak[j] for j in near_weak[i])
+                      if w.entry != h.entry and (w.end <= h.start or h.end <= w.start)] if section.pairs else []
             if c or len({x.entry for x in m}) > 1 or others:
                 terms.append(h)
                 for x in c + (m if len({x.entry for x in m}) > 1 else []):

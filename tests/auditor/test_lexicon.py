@@ -153,3 +153,9 @@ def test_lexicon_for_caches_per_set_of_additions():
     assert lexicon_for(None) is a
     b = lexicon_for({"lexicons": {"substances": {"alcohol": {"strong": ["hard kombucha"]}}}})
     assert b is not a and b.scan("hard kombucha") and not a.scan("hard kombucha")
+
+
+def test_overlapping_weak_entries_are_not_a_pair():
+    lx = lex(s={"weak": ["on vacation", "vacation"]})
+    assert judged(lx, "Students are on vacation next week") is None
+    assert judged(lx, "On vacation! Best vacation ever") is not None
