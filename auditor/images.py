@@ -5,7 +5,7 @@ An image is decoded at most once per content: results are cached by the SHA-256 
 so the same photo attached to a hundred posts, or checked by two rules, costs one analysis.
 
 Detection runs OpenCV's stock frontal-face Haar cascade (shipped in the opencv-python-headless
-wheel) on a grey copy scaled down to about 512 pixels on the long side; JPEGs are decoded at
+wheel) on a grey copy scaled down to about 400 pixels on the long side; JPEGs are decoded at
 reduced size directly (Pillow's draft mode), which keeps a 1-megapixel photo well under 100 ms.
 Pillow's decompression-bomb guard is on: an image claiming more than MAX_PIXELS is refused
 before it is decoded.
@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000
-DETECT_SIZE = 512
+DETECT_SIZE = 400
 CACHE_SIZE = 2048
 GPS_IFD = 0x8825
 
@@ -125,7 +125,7 @@ def detect_faces(img: Image.Image) -> tuple[tuple[int, int, int, int], ...]:
         img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.BILINEAR)
     grey = np.asarray(img)
     grey = cv2.equalizeHist(grey)
-    min_side = max(24, min(grey.shape) // 20)
+    min_side = max(20, min(grey.shape) // 20)  # faces from 5% of the short side up
     boxes = _face_cascade().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=6, minSize=(min_side, min_side))
     fx, fy = width / grey.shape[1], height / grey.shape[0]
     return tuple((int(x * fx), int(y * fy), int(w * fx), int(h * fy)) for x, y, w, h in boxes)
