@@ -22,7 +22,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import (EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED,
@@ -149,7 +149,8 @@ class Service:
                                    jobstore="default", replace_existing=True, **extra)
         if self.triggers["weekly-summary"] is not None:
             self.scheduler.add_job(run_job, "interval", seconds=RETRY_SECONDS, args=["summary_retry"],
-                                   id=RETRY_JOB, name=RETRY_JOB, jobstore="memory", replace_existing=True)
+                                   id=RETRY_JOB, name=RETRY_JOB, jobstore="memory", replace_existing=True,
+                                   next_run_time=now + timedelta(seconds=60))
         poll = self.settings["schedule"]["queue_poll_seconds"]
         if poll > 0:
             self.scheduler.add_job(run_job, "interval", seconds=poll, args=["queue"], id=QUEUE_JOB,
@@ -188,14 +189,35 @@ class Service:
             counts[o.status] = counts.get(o.status, 0) + 1
         log.info("weekly summary: %s", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no recipients")
 
+    def last_summary_fire(self, now: datetime) -> datetime | None:
+        """The latest time the weekly summary was due (at most 8 days back), or None."""
+        trigger = self.triggers["weekly-summary"]
+        if trigger is None:
+            return None
+        t, last = now.astimezone(self.tz) - timedelta(days=8), None
+        for _ in range(2000):  # a seconds-level test cron would step forever; weekly crons take one or two
+            t = trigger.get_next_fire_time(last, t)
+            if t is None or t > now:
+                return last
+            last, t = t, t + timedelta(seconds=1)
+        return now
+
     def job_summary_retry(self) -> None:
+        """Hourly: retry failed sends, and send a week whose summary was due while the service was
+        down beyond the misfire grace time (recipients already served are skipped by the ledger)."""
         from auditor.mailer import send_weekly, weeks_with_failures
         from reports.summary import Week
-        for label in weeks_with_failures(self.rt.db, self.now()):
-            outcomes = send_weekly(self.rt, week=Week.parse(label), now=self.now(), mailer=self.mailer,
-                                   only_failed=True)
-            sent = sum(1 for o in outcomes if o.status == "sent")
-            log.info("summary %s: retried %d failed send(s), %d sent", label, len(outcomes), sent)
+        now = self.now()
+        due = self.last_summary_fire(now)
+        current = Week.last_complete(now, self.tz)
+        for label in sorted(set(weeks_with_failures(self.rt.db, now))
+                            | ({current.label} if due and Week.last_complete(due, self.tz) == current else set())):
+            outcomes = send_weekly(self.rt, week=Week.parse(label), now=now, mailer=self.mailer,
+                                   only_failed=label != current.label)
+            done = [o for o in outcomes if o.status != "skipped"]
+            if done:
+                log.info("summary %s: %d late or retried send(s), %d sent", label, len(done),
+                         sum(1 for o in done if o.status == "sent"))
 
     def job_retention(self) -> None:
         from auditor.retention import purge_items

@@ -308,3 +308,27 @@ def test_weekly_job_sends_once_and_the_retry_job_resends_only_failures(db_url, r
         svc.job_weekly_summary()  # the cron firing again (a restart, a second process): nothing new
         svc.job_summary_retry()
         assert len(sink.arrived) == 3
+
+
+def test_a_summary_due_while_the_service_was_down_is_sent_late_once(db_url, runtime_factory):
+    from auditor.mailer import sends_for
+    from tests.auditor.smtp_sink import Server, Sink
+
+    sink = Sink()
+    with Server(sink) as smtp:
+        rt = board(runtime_factory, db_url, schedule(summary="0 7 * * mon") +
+                   f'[email]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nsecurity = "none"\n'
+                   'admins = ["it.admin@board.example.ca"]\nretry_wait_seconds = 0\n')
+        clock = {"now": datetime(2026, 11, 30, 11, 0, tzinfo=timezone.utc)}  # Monday 06:00 in Toronto
+        svc = Service(rt, scanner_factory=factory(), now=lambda: clock["now"])
+        assert svc.last_summary_fire(clock["now"]) == datetime(2026, 11, 23, 7, 0, tzinfo=TZ)
+        svc.job_summary_retry()  # W48's summary is not due before 07:00: nothing goes early
+        assert sink.arrived == [] and sends_for(rt.db, "2026-W48") == []
+        clock["now"] = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)  # Wednesday; Monday was missed
+        svc.job_summary_retry()
+        assert sorted(r for a in sink.arrived for r in a.rcpt_tos) == [
+            "it.admin@board.example.ca", "principal.nhs@board.example.ca", "principal.rps@board.example.ca"]
+        assert {r.status for r in sends_for(rt.db, "2026-W48")} == {"sent"}
+        svc.job_summary_retry()
+        svc.job_weekly_summary()
+        assert len(sink.arrived) == 3
