@@ -3,7 +3,7 @@
 
 Usage:
     python benchmarks/web_load.py [--users 50] [--requests 40] [--think 0.5] [--extra-findings 300]
-                                  [--server-threads 8] [--db-url URL]
+                                  [--server-threads 8]
 
 Builds the sample board (auditor demo) in a temporary folder, adds `--extra-findings` synthetic
 findings per school so the lists are a realistic size, adds one principal per school and an admin,
@@ -47,7 +47,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_board(workspace: Path, extra: int, port: int, threads: int, db_url: str | None) -> tuple[Path, dict]:
+def build_board(workspace: Path, extra: int, port: int, threads: int) -> tuple[Path, dict]:
     from sqlalchemy import select
 
     from auditor import users
@@ -56,8 +56,6 @@ def build_board(workspace: Path, extra: int, port: int, threads: int, db_url: st
     from auditor.runtime import Runtime
     from auditor.store import models as m
 
-    if db_url:
-        os.environ["AUDITOR_DATABASE_URL"] = db_url
     cfg = run_demo(workspace).config
     with cfg.open("a", encoding="utf-8") as fh:
         fh.write(f'\n[web]\nhost = "127.0.0.1"\nport = {port}\nthreads = {threads}\nsecure_cookies = false\n'
@@ -104,6 +102,8 @@ def browse(base: str, sess: requests.Session, n: int, think: float, seed: int, s
     ids: list[str] = []
     mine = []
     start.wait()
+    if think:  # people do not all click in the same millisecond
+        time.sleep(rnd.uniform(0, 2 * think))
     for _ in range(n):
         kind = rnd.choices(["dashboard", "findings", "filtered", "finding"], weights=[1, 3, 2, 4])[0]
         if kind == "finding" and not ids:
@@ -142,13 +142,12 @@ def main() -> int:
     ap.add_argument("--think", type=float, default=0.5, help="mean pause between pages (seconds)")
     ap.add_argument("--extra-findings", type=int, default=300, help="synthetic findings added per school")
     ap.add_argument("--server-threads", type=int, default=8)
-    ap.add_argument("--db-url", help="run on this database instead of the demo's SQLite file")
     args = ap.parse_args()
 
     workspace = Path(tempfile.mkdtemp(prefix="auditor-webload-"))
     port = free_port()
     t0 = time.perf_counter()
-    cfg, people = build_board(workspace, args.extra_findings, port, args.server_threads, args.db_url)
+    cfg, people = build_board(workspace, args.extra_findings, port, args.server_threads)
     print(f"board built in {time.perf_counter() - t0:.1f}s at {workspace}")
     auditor = Path(sys.executable).parent / "auditor"
     server = subprocess.Popen([str(auditor), "--config", str(cfg), "web"], stdout=subprocess.DEVNULL,
@@ -191,7 +190,7 @@ def main() -> int:
         by_kind[kind].append(dt * 1000)
     every = [dt * 1000 for _, dt, _ in out]
     print(f"machine: {os.cpu_count()} cores; server: waitress, {args.server_threads} threads, "
-          f"{'PostgreSQL' if args.db_url and args.db_url.startswith('postgres') else 'SQLite'}")
+          "SQLite (the demo workspace)")
     print(f"{args.users} users × {args.requests} pages, think {args.think}s mean; {len(out)} requests in "
           f"{wall:.1f}s = {len(out) / wall:.1f} req/s")
     print(f"{'page':<10} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
