@@ -118,15 +118,28 @@ class LexicalChecker(Checker):
     # What the finding's reason says before the matched words.
     reason_prefix: ClassVar[str] = ""
 
-    def signals(self, scan: TextScan, ctx: CheckContext) -> Iterator[Signal]:
+    def signals(self, scan: TextScan, ctx: CheckContext, vetoed: bool = False) -> Iterator[Signal]:
+        """This rule's signals in one text; with `vetoed`, also those a context word cancelled."""
         lex = content_lexicon(ctx)
         for key in self.sections:
             hits = scan.by_section.get(key)
             if not hits:
                 continue
             sig = judge(lex.sections[key], hits, scan.text)
-            if sig is not None and not sig.vetoed:
+            if sig is not None and (vetoed or not sig.vetoed):
                 yield sig
+
+    def explain(self, item: dict, ctx: CheckContext) -> list[dict]:
+        """Every signal of this rule in the item, vetoed ones included, as Presidio-style
+        explanations: which lexicon entry matched and which context word vetoed or lowered it.
+        For a reviewer asking "why (not)?"; `check` reports only what was not vetoed."""
+        out = []
+        for scan in scan_item(item, ctx):
+            for sig in self.signals(scan, ctx, vetoed=True):
+                out.append({"rule": self.rule(), "field": scan.field, "via": scan.via,
+                            "fired": not sig.vetoed and self.accept(sig, scan, item, ctx) is not None,
+                            **sig.explanation()})
+        return out
 
     def accept(self, sig: Signal, scan: TextScan, item: dict, ctx: CheckContext) -> list[Span] | None:
         """A last say for rules that need more than words (registered accounts, ...): None rejects

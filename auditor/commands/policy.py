@@ -92,3 +92,42 @@ def show(ctx: click.Context, policy_path: str | None, fmt: str) -> None:
     for a in allow["expired"]:
         scope = ", ".join(f"{k}={a[k]}" for k in ("account", "item", "text") if k in a) or "everything"
         click.echo(f"  EXPIRED {a['expires']}  {a['rule']} ({scope}): {a['reason']}")
+
+
+@command.command("explain")
+@click.argument("text")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Policy file whose lexicon additions apply (default: [checks] policy_file).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def explain(ctx: click.Context, text: str, policy_path: str | None, fmt: str) -> None:
+    """Show what the content rules make of TEXT: the lexicon entries that matched, the cues, and the
+    context words that vetoed or lowered a rule. For trying out a lexicon change."""
+    from auditor.checkers.base import CheckContext
+    from auditor.checkers.content import LexicalChecker
+
+    try:
+        if policy_path:
+            policy = load_policy(policy_path)
+        else:
+            policy = policy_for(load_settings(ctx.obj.get("config_path") if ctx.obj else None))
+        check_ctx = CheckContext(policy=policy.data)
+        item = {"type": "post", "platform": "x", "account": "explain", "id": "explain", "text": text}
+        rules = [cls for cls in checker_classes() if issubclass(cls, LexicalChecker)]
+        out = [why for cls in rules for why in cls().explain(item, check_ctx)]
+    except (ConfigError, PolicyError, CheckerLoadError) as exc:
+        click.echo(f"auditor policy explain: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    if not out:
+        click.echo("No lexicon entry of a content rule matched.")
+    for why in out:
+        state = "FIRES" if why["fired"] else "does not fire"
+        click.echo(f"{why['rule']}: {state} ({why['lexicon']}, {why['signal']})")
+        click.echo(f"  matched: {', '.join(why['matched'])}")
+        for key, label in (("cues", "cues"), ("lowered_by", "lowered by"), ("vetoed_by", "vetoed by")):
+            if why.get(key):
+                click.echo(f"  {label}: {', '.join(why[key])}")

@@ -88,6 +88,14 @@ def test_explanation_names_lexicon_entry_and_lowering_context():
     assert f.confidence == "low"  # weak entries with a cue (medium -> low), lowered again stays low
 
 
+def test_explain_shows_the_vetoed_signal():
+    item = post("Health class: what beer does to the teenage brain")
+    assert Substances().check(item, CheckContext()) == []
+    [why] = Substances().explain(item, CheckContext())
+    assert why["fired"] is False and why["matched"] == ["beer*"] and why["vetoed_by"] == ["health"]
+    assert why["lexicon"] == "substances.alcohol" and why["field"] == "text"
+
+
 def test_veto_word_cancels_and_changes_nothing_else():
     assert "substances" in categories(post("Beer and wings after work"))
     assert categories(post("Health class: what beer does to the teenage brain")) == {}

@@ -82,3 +82,20 @@ def test_bad_policy_exits_2_naming_the_problem(tmp_path):
     p = write_policy(tmp_path, '[lexicons.politics.party]\nweak = ["x"]\n')
     res = CliRunner().invoke(main, ["policy", "show", "--policy", str(p)])
     assert res.exit_code == 2 and "lexicons.politics" in res.output
+
+
+def test_explain_names_matches_and_vetoes(tmp_path):
+    res = CliRunner().invoke(main, ["policy", "explain", "Gr. 9 health: the risks of vaping. Time for a beer 🍺"])
+    assert res.exit_code == 0, res.output
+    assert "SM201 substances: does not fire" in res.output and "vetoed by: health" in res.output
+    res = CliRunner().invoke(main, ["policy", "explain", "--format", "json", "Vote Alex Martin for trustee!"])
+    [why] = json.loads(res.output)
+    assert why["rule"] == "SM203 political" and why["fired"] is True
+
+
+def test_explain_uses_the_policy_lexicon_additions(tmp_path):
+    p = write_policy(tmp_path, '[lexicons.political.campaign]\nstrong = ["Team Rivera"]\n')
+    res = CliRunner().invoke(main, ["policy", "explain", "--policy", str(p), "Go Team Rivera!"])
+    assert "SM203 political: FIRES" in res.output
+    res = CliRunner().invoke(main, ["policy", "explain", "Go Team Rivera!"])
+    assert "No lexicon entry" in res.output
