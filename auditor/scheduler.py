@@ -107,7 +107,8 @@ class Service:
                        "memory": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1,
-                          "misfire_grace_time": sched["misfire_grace_seconds"] or None},
+                          # APScheduler reads None as "however late"; 0 here means "never catch up".
+                          "misfire_grace_time": max(1, sched["misfire_grace_seconds"])},
             timezone=self.tz,
         )
         self.scheduler.add_listener(self._on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED

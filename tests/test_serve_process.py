@@ -123,3 +123,26 @@ def test_serve_scans_sends_and_stops_cleanly(db_url, tmp_path, monkeypatch):
             assert len(sends) == 4 and {x.status for x in sends} == {"sent"}
     finally:
         rt.close()
+
+
+def test_serve_stops_on_sigint_and_refuses_to_start_without_the_roster_key(tmp_path):
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path / 'serve.db'}",
+                       '[schedule]\nnightly_scan = ""\nweekly_summary = ""\nretention = ""\nqueue_poll_seconds = 1\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_")}
+    log = tmp_path / "serve.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(auditor_cmd(cfg, "serve"), env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        assert wait_for(lambda: "auditor serve: running" in log.read_text(), timeout=60, proc=proc), log.read_text()
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert rc == 0, log.read_text()
+    assert "SIGINT received" in log.read_text()
+
+    (tmp_path / "auditor.key").unlink()
+    missing = subprocess.run(auditor_cmd(cfg, "serve"), env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "key" in missing.stderr.lower()

@@ -208,3 +208,30 @@ def test_summary_command_sends_and_reports_the_ledger(db_url, runtime_factory, s
     assert "school:NHS -> principal.nhs@board.example.ca: sent" in again.output
     assert "board -> it.admin@board.example.ca: skipped" in again.output
     assert len(sink.arrived) == 4
+
+
+def test_two_senders_at_once_send_each_message_once(db_url, runtime_factory, sink):
+    import threading
+
+    from auditor.runtime import Runtime
+    rt = board(runtime_factory, db_url, sink.port)
+    other = Runtime(rt.settings)  # a second process: its own engine and connections
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def run(name, runtime):
+        barrier.wait()
+        results[name] = send_weekly(runtime, week=WEEK, now=NOW)
+
+    try:
+        threads = [threading.Thread(target=run, args=(n, r)) for n, r in (("a", rt), ("b", other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        other.close()
+    statuses = sorted(o.status for v in results.values() for o in v)
+    assert statuses == ["sent"] * 4 + ["skipped"] * 4
+    assert sorted(r for a in sink.arrived for r in a.rcpt_tos) == sorted(
+        ["principal.nhs@board.example.ca", "principal.rps@board.example.ca", *ADMINS])
