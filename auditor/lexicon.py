@@ -381,6 +381,7 @@ class Signal:
     vetoes: list[Hit]
     lowered_by: list[Hit]
     strong: bool
+    cued: bool = False  # a weak entry found a real cue (not only minor cues or a second weak entry)
 
     @property
     def vetoed(self) -> bool:
@@ -389,7 +390,8 @@ class Signal:
     def explanation(self) -> dict:
         out: dict[str, Any] = {"lexicon": self.section,
                                "matched": sorted({h.entry for h in self.terms}),
-                               "signal": "strong entry" if self.strong else "weak entry with cue"}
+                               "signal": "strong entry" if self.strong else
+                               "weak entry with cue" if self.cued else "weak entries together"}
         if self.cues:
             out["cues"] = sorted({h.entry for h in self.cues})
         if self.lowered_by:
@@ -426,6 +428,7 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
     weak = by_group.get("weak", [])
     terms: list[Hit] = list(strong)
     used: dict[tuple[int, int], Hit] = {}
+    cued = False
     if weak:
         cues = by_group.get("cue", [])
         minors = by_group.get("minor", [])
@@ -439,12 +442,13 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
                       if w.entry != h.entry and (w.end <= h.start or h.end <= w.start)] if section.pairs else []
             if c or len({x.entry for x in m}) > 1 or others:
                 terms.append(h)
+                cued = cued or bool(c)
                 for x in c + (m if len({x.entry for x in m}) > 1 else []):
                     used[(x.start, x.end)] = x
     if not terms:
         return None
     return Signal(section.key, sorted(terms, key=lambda h: h.start), list(used.values()),
-                  by_group.get("veto", []), by_group.get("lower", []), bool(strong))
+                  by_group.get("veto", []), by_group.get("lower", []), bool(strong), cued)
 
 
 # --- building and caching ---------------------------------------------------------------------

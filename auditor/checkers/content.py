@@ -174,7 +174,9 @@ class LexicalChecker(Checker):
             spans.extend(extra)
             words.extend(scan.text[h.start:h.end] for h in sig.terms)
             words.extend(x.text for x in extra)
-            conf = self.confidence if sig.strong else lower_confidence(self.confidence)
+            # A strong entry, or a weak one with a real cue, carries the rule's confidence; weak
+            # entries that only had each other or minor cues one step less.
+            conf = self.confidence if sig.strong or sig.cued else lower_confidence(self.confidence)
             if sig.lowered_by:
                 conf = lower_confidence(conf)
             if CONFIDENCES.index(conf) < CONFIDENCES.index(confidence):

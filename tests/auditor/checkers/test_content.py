@@ -85,7 +85,9 @@ def test_explanation_names_lexicon_entry_and_lowering_context():
     assert sig["lexicon"] == "religious.devotion"
     assert "puja" in sig["matched"] and "mandir" in sig["matched"]
     assert "happy" in sig["lowered_by"]
-    assert f.confidence == "low"  # weak entries with a cue (medium -> low), lowered again stays low
+    assert f.confidence == "low"  # weak entries with a cue keep medium; the greeting lowers it
+    plain = categories(post("Everyone is welcome to join our puja at the mandir"))["religious"][0]
+    assert plain.confidence == "medium" and plain.explanation["signals"][0]["signal"] == "weak entry with cue"
 
 
 def test_explain_shows_the_vetoed_signal():
