@@ -1,6 +1,7 @@
 """`auditor web`: serve the principal's console with waitress.
 
-Listen on loopback and put a TLS-terminating reverse proxy in front (docs/web-console.md)."""
+Listen on loopback and put a TLS-terminating reverse proxy in front (docs/web-console.md). "Audit
+now" requests are run by `auditor serve`, which must be running too."""
 
 from __future__ import annotations
 
@@ -16,19 +17,15 @@ from auditor.commands._common import clean_errors, runtime_from
 @clean_errors
 def command(ctx, host, port):
     """Serve the web console."""
-    import waitress
-
-    from auditor.web import create_app
+    from auditor.web.server import make_server
 
     rt = runtime_from(ctx)
-    web = rt.settings["web"]
-    app = create_app(rt)
-    host, port = host or web["host"], port or web["port"]
-    click.echo(f"web console on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    server = make_server(rt, host, port)
+    click.echo(f"web console on http://{server.effective_host}:{server.effective_port}/ (Ctrl-C stops)", err=True)
     try:
-        waitress.serve(app, host=host, port=port, threads=web["threads"], ident="auditor",
-                       # With proxy_hops set, werkzeug's ProxyFix reads the X-Forwarded-* headers;
-                       # otherwise waitress drops them so no client can forge its address.
-                       clear_untrusted_proxy_headers=not web["proxy_hops"])
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.close()
         rt.close()
