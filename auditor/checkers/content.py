@@ -60,7 +60,8 @@ def item_text_fields(item: dict) -> list[tuple[str | None, str, str]]:
             value = item.get(key)
             if isinstance(value, str) and value:
                 out.append((None, key, value))
-        for i, link in enumerate(item.get("links") or ()):
+        links = item.get("links")
+        for i, link in enumerate(links if isinstance(links, (list, tuple)) else ()):
             if isinstance(link, str) and link:
                 out.append((None, f"links[{i}]", link))
         return out
@@ -187,8 +188,9 @@ class LexicalChecker(Checker):
         uniq = list(dict.fromkeys(w.strip() for w in words))
         endorsed = f" ({_VIA_WORDS[via]} content)" if via else ""
         reason = f"{self.reason_prefix}{endorsed}: " + ", ".join(repr(w) for w in uniq[:6])
+        # `key`: the same words said and endorsed in one item are two findings, not one.
         return self.finding(item, reason=reason, spans=spans, via=via, confidence=confidence,
-                            explanation={"signals": details})
+                            explanation={"signals": details}, key=f"via:{via}" if via else "")
 
 
 def _outermost(spans: list[Span]) -> list[Span]:

@@ -151,7 +151,8 @@ class PersonalAccountPointer(LexicalChecker):
         found = [Span(scan.field, a, b, t) for a, b, t in targets_in(scan.text)
                  if not is_board_target(t, ctx, own)]
         if not found and item.get("type") == "profile":
-            for i, link in enumerate(item.get("links") or ()):
+            links = item.get("links")
+            for i, link in enumerate(links if isinstance(links, (list, tuple)) else ()):
                 if isinstance(link, str) and link and not is_board_target(link, ctx, own):
                     found.append(Span(f"links[{i}]", 0, len(link), link))
         return found or None

@@ -186,3 +186,13 @@ def test_item_text_fields_cover_views_and_profiles():
                                       ("quote", "quoted.text", "b"), ("quote", "quoted.media[0].alt", "c")]
     assert item_text_fields(post("x", kind="repost")) == [("repost", "text", "x")]
     assert item_text_fields(post("")) == []
+
+
+def test_odd_but_valid_items_do_not_break_the_rules():
+    odd = [post(None), post("x", media=[{"type": "image"}, {"alt": None}]),
+           {"type": "profile", "platform": "x", "account": "MsT", "id": "p", "links": "https://a.example"},
+           {"type": "like", "platform": "x", "account": "MsT", "id": "l", "post": {}},
+           post("Beer!", kind="quote", quoted={"media": [{"alt": "a pint of beer"}]})]
+    found = [categories(item) for item in odd]
+    assert found[:4] == [{}, {}, {}, {}]
+    assert sorted(str(f.via) for f in found[4]["substances"]) == ["None", "quote"]
