@@ -89,7 +89,8 @@ def test_principal_reviews_a_finding_in_chromium(served, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            # JavaScript off: reading, reviewing and the audit's progress page must work without it
+            page = browser.new_context(java_script_enabled=False, viewport={"width": 1200, "height": 900}).new_page()
             page.set_default_timeout(20_000)
             sign_in(page, base, "principal")
             expect(page.get_by_role("heading", level=1)).to_contain_text("Millbrook Collegiate")

@@ -145,3 +145,16 @@ def test_refused_requests_left_no_trace(board):
         fhps_requesters = set(s.scalars(select(m.ScanRequest.requested_by).where(m.ScanRequest.school_code == "FHPS")))
         assert fhps_requesters <= {"j.desrosiers@cvdsb.example.ca", "it@cvdsb.example.ca"}
         assert not s.scalar(select(m.ScanRequest).where(m.ScanRequest.requested_by == "vp.mcss@cvdsb.example.ca"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_routes(board, role):
+    """Only the sign-in page and the stylesheet are open to everyone; a signed-in user skips sign-in."""
+    _rt, _ids, clients = board
+    c = clients[role]
+    assert c.get("/assets/console.css").status_code == 200
+    resp = c.get("/login?next=/findings")
+    if role == "anonymous":
+        assert resp.status_code == 200
+    else:
+        assert resp.status_code == 302 and resp.headers["Location"] == "/findings"
