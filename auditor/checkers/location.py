@@ -126,7 +126,7 @@ _STREET_TYPES = (
 _DRIVE_COLLECTIONS = frozenset("food toy coat clothing book blood can canned bottle sock winter donation "
                                "charity supply supplies".split())
 _DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?)?"
-_NAME_WORD = r"(?:[A-ZÀ-Ý][\w'’\-]*|\d{1,3}(?:st|nd|rd|th))"
+_NAME_WORD = r"(?:(?:St|Ste|Mt)\.|[A-ZÀ-Ý][\w'’\-]*|\d{1,3}(?:st|nd|rd|th))"
 STREET_ADDRESS = re.compile(
     r"(?<![\w$#.,/])(?P<number>\d{1,6}[A-Za-z]?(?:[-–]\d{1,6})?),?\s+"
     r"(?P<name>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,3})\s+"
@@ -352,7 +352,7 @@ def _looks_like_person(words: str) -> bool:
 STUDENT_CUE = re.compile(
     r"\b(?:students?|kids|children|class(?:es)?|(?:gr(?:ade)?\.?\s*\d+|\d+(?:st|nd|rd|th)?\s+grade)\w*|"
     r"\d+(?:st|nd|rd|th)?\s*graders|graders|kindergarten|kindies|jk|sk|team|teams|players|athletes|club|"
-    r"choir|band|cast|crew|squad|boys|girls|campers|(?:field|class|school|grad|overnight)\s*trips?|excursion|"
+    r"choir|band|cast|crew|squad|boys|girls|campers|(?<!family\s)(?<!my\s)(?<!our\sfamily\s)trips?|excursion|"
     r"tournament|tryouts|practice|"
     r"rehearsal|recital|concert|qualifier|competition|science\s+fair|"
     r"élèves|eleves|classe|équipe|equipe|sortie)\b",

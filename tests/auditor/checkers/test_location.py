@@ -62,6 +62,7 @@ def test_exif_without_gps_or_unreadable_file_is_not_a_finding(tmp_path):
     ("Postal code L6M 3G3 please", "L6M 3G3"),
     ("Springfield, IL 62704", "IL 62704"),
     ("drop it off at 12 main street tonight", "12 main street"),
+    ("Meet at 15 St. Clair Ave W", "15 St. Clair Ave W"),
 ])
 def test_addresses_and_postal_codes(text, quoted):
     found = run(StreetAddress, post(text))
@@ -97,6 +98,7 @@ def test_not_addresses(text):
     "Grade 8 grad trip: Canada's Wonderland, Friday June 20, buses at 7:45.",
     "Field trip to Ottawa tomorrow, Grade 6! Pack a lunch.",
     "We leave for Quebec City on Monday, grade 8s!",
+    "Volunteers needed for our trip to Science North on May 3!",
 ])
 def test_whereabouts(text):
     [f] = run(StudentWhereabouts, post(text))
