@@ -72,6 +72,13 @@ class PostGeotag(Checker):
 # ---------------------------------------------------------------- EXIF GPS
 
 
+def _photo(name: str) -> str:
+    """A sample photo kept with the tests of a checkout, for the examples."""
+    from auditor.config import PACKAGE_ROOT
+
+    return str(PACKAGE_ROOT / "tests" / "data" / "privacy" / name)
+
+
 class ImageGpsExif(Checker):
     """An attached image (fetched to a local file) carries GPS coordinates in its EXIF data. Most
     big platforms strip them on upload, blogs and exports often keep them, and they are precise
@@ -85,9 +92,9 @@ class ImageGpsExif(Checker):
     clause = CLAUSE
     examples = (
         Example(_post("Garden day", media=[{"type": "image", "url": "https://example/1.jpg",
-                                            "path": "tests/data/privacy/gps.jpg"}]), True, "EXIF GPS block"),
+                                            "path": _photo("gps.jpg")}]), True, "EXIF GPS block"),
         Example(_post("Field day", media=[{"type": "image", "url": "https://example/1.jpg",
-                                           "path": "tests/data/privacy/no-face.jpg"}]), False, "no GPS block"),
+                                           "path": _photo("no-face.jpg")}]), False, "no GPS block"),
         Example(_post("Field day", media=[{"type": "image", "url": "https://example/1.jpg"}]), False,
                 "no local file: nothing to read"),
         Example(_post("Field day"), False, "no media"),

@@ -17,13 +17,16 @@ from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
 from auditor.checkers.student_name import item_mentions, strongest_flag
+from auditor.config import PACKAGE_ROOT
 from auditor.items import content_views
 from auditor.registry import Student
 
 CLAUSE = "§4 Privacy and Confidentiality"
-# Small photos shipped with the tests (from scikit-image's sample data), used by the examples.
-FACE_EXAMPLE = "tests/data/privacy/face.jpg"
-NO_FACE_EXAMPLE = "tests/data/privacy/no-face.jpg"
+# Small photos kept with the tests of a checkout (from scikit-image's sample data), for the examples.
+EXAMPLE_PHOTOS = PACKAGE_ROOT / "tests" / "data" / "privacy"
+FACE_EXAMPLE = str(EXAMPLE_PHOTOS / "face.jpg")
+NO_FACE_EXAMPLE = str(EXAMPLE_PHOTOS / "no-face.jpg")
+GPS_EXAMPLE = str(EXAMPLE_PHOTOS / "gps.jpg")
 
 
 def photos_with_faces(item: dict) -> Iterator[tuple[str, str | None, int]]:
