@@ -26,7 +26,6 @@ CLAUSE = "§4 Privacy and Confidentiality"
 EXAMPLE_PHOTOS = PACKAGE_ROOT / "tests" / "data" / "privacy"
 FACE_EXAMPLE = str(EXAMPLE_PHOTOS / "face.jpg")
 NO_FACE_EXAMPLE = str(EXAMPLE_PHOTOS / "no-face.jpg")
-GPS_EXAMPLE = str(EXAMPLE_PHOTOS / "gps.jpg")
 
 
 def photos_with_faces(item: dict) -> Iterator[tuple[str, str | None, int]]:
