@@ -1,9 +1,9 @@
 """The weekly compliance summary: what a principal (or the board) should act on, without evidence.
 
 An email is the one output that leaves the board's systems, so the summary is built from counts,
-categories, staff account handles and links only. It never reads a finding's reason, evidence,
-spans or item text, and the renderer gets nothing else to print: a student's name cannot reach an
-email because it never enters this model.
+categories, staff account handles and links only. Its query does not even select a finding's
+reason, evidence, spans or item, and the renderer gets nothing else to print: a student's name
+cannot reach an email because it never enters this model.
 
 A summary is for an ISO week (Monday to Sunday in the board's timezone): "new" and "resolved"
 count what happened in that week, the open counts are the state when the summary is made, and
@@ -144,7 +144,43 @@ def school_report_url(base_url: str, school: str | None) -> str:
     return f"{base}/schools/{school}" if school else f"{base}/"
 
 
-def _status_at(f: m.Finding, when: datetime) -> str:
+@dataclass
+class _Review:
+    to_status: str
+    at: datetime
+
+
+@dataclass
+class _Finding:
+    """The columns a count needs. Evidence, reason and item columns are never even selected."""
+
+    id: int
+    account_id: int
+    severity: str
+    category: str
+    status: str
+    presence: str
+    first_seen: datetime
+    status_changed_at: datetime | None
+    reviews: list[_Review] = field(default_factory=list)
+
+
+def _load_findings(session: Session, account_ids: list[int]) -> list[_Finding]:
+    out: dict[int, _Finding] = {}
+    F = m.Finding
+    for chunk in range(0, len(account_ids), 500):
+        ids = account_ids[chunk:chunk + 500]
+        for row in session.execute(select(F.id, F.account_id, F.severity, F.category, F.status, F.presence,
+                                          F.first_seen, F.status_changed_at).where(F.account_id.in_(ids))):
+            out[row[0]] = _Finding(*row)
+        q = (select(m.ReviewEntry.finding_id, m.ReviewEntry.to_status, m.ReviewEntry.at)
+             .join(F, F.id == m.ReviewEntry.finding_id).where(F.account_id.in_(ids)).order_by(m.ReviewEntry.id))
+        for fid, to_status, at in session.execute(q):
+            out[fid].reviews.append(_Review(to_status, at))
+    return list(out.values())
+
+
+def _status_at(f: _Finding, when: datetime) -> str:
     status = "open"
     for r in f.reviews:
         if r.at <= when:
@@ -152,17 +188,17 @@ def _status_at(f: m.Finding, when: datetime) -> str:
     return status
 
 
-def _present_at(f: m.Finding, when: datetime) -> bool:
+def _present_at(f: _Finding, when: datetime) -> bool:
     if f.presence == "present":
         return True
     return f.status_changed_at is None or f.status_changed_at > when
 
 
-def _needs_attention_at(f: m.Finding, when: datetime) -> bool:
+def _needs_attention_at(f: _Finding, when: datetime) -> bool:
     return f.first_seen <= when and _present_at(f, when) and _status_at(f, when) in ATTENTION
 
 
-def _resolved_in(f: m.Finding, start: datetime, end: datetime) -> bool:
+def _resolved_in(f: _Finding, start: datetime, end: datetime) -> bool:
     """Closed by a reviewer, or gone from the platform, during the period."""
     if any(r.to_status in CLOSED and start <= r.at < end for r in f.reviews):
         return True
@@ -190,7 +226,7 @@ def _unapproved(accounts: list[m.Account]) -> list[AccountIssue]:
             for a in accounts if a.kind in NEEDS_APPROVAL and not (a.approved_by or "").strip()]
 
 
-def _scope(code: str | None, name: str, accounts: list[m.Account], findings: list[m.Finding], week: Week,
+def _scope(code: str | None, name: str, accounts: list[m.Account], findings: list[_Finding], week: Week,
            tz: ZoneInfo, now: datetime, trend_weeks: int, stale_days: int, base_url: str) -> ScopeSummary:
     start, end = week.bounds(tz)
     current = [f for f in findings if f.presence == "present" and f.status in ATTENTION]
@@ -234,12 +270,9 @@ def build_summary(session: Session, *, board: str, week: Week, tz_name: str = "A
                                                                            m.School.code.in_(codes))
                                     .options(selectinload(m.Account.school))
                                     .order_by(m.Account.platform, m.Account.handle_key)))
+    school_of = {a.id: a.school.code for a in accounts}  # active accounts only
     # The review log comes along: the trend needs each finding's state in past weeks.
-    findings = list(session.scalars(select(m.Finding).join(m.Account).join(m.School)
-                                    .where(m.School.code.in_(codes))
-                                    .options(selectinload(m.Finding.reviews))))
-    school_of = {a.id: a.school.code for a in accounts}
-    findings = [f for f in findings if f.account_id in school_of]  # deactivated accounts are out of scope
+    findings = _load_findings(session, sorted(school_of))
     args = dict(week=week, tz=tz, now=now, trend_weeks=trend_weeks, stale_days=stale_days, base_url=base_url)
     per_school = []
     for s in schools:
