@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 _SEPARATORS = re.compile(r"[\W_]+")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD_RUN = re.compile(r"[^\W_]+")
 # Lower-to-upper and letter-to-digit boundaries inside one token ("CongratsMayaChen", "Gr5Poets").
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
 
@@ -74,6 +75,29 @@ def fold_with_offsets(original: str) -> Folded:
             origin.extend(range(m.start(), m.end()))
         origin.append(len(original))
         return Folded(spaced(original), tuple(origin))
+    # Accented Latin text: most words fold letter for letter (é -> e), so the same word-run
+    # mapping works; check it against spaced() and fall back to the letter-by-letter walk when a
+    # letter folds to several (ß, ligatures) or combining marks were written separately.
+    origin = [0]
+    parts = []
+    for m in _WORD_RUN.finditer(original):
+        word = m.group()
+        folded_word = fold(word)
+        if len(folded_word) != len(word):
+            break
+        if len(origin) > 1:
+            origin.append(m.start())
+        origin.extend(range(m.start(), m.end()))
+        parts.append(folded_word)
+    else:
+        text = " " + " ".join(parts) + " "
+        if text == spaced(original):
+            origin.append(len(original))
+            return Folded(text, tuple(origin))
+    return _fold_with_offsets_slowly(original)
+
+
+def _fold_with_offsets_slowly(original: str) -> Folded:
     out: list[str] = [" "]
     origin: list[int] = [0]
     pending_space = False
