@@ -22,7 +22,10 @@ from auditor.lexicon import Hit, Lexicon, Signal, judge, lexicon_for
 
 CONTENT_TOPICS = ("substances", "explicit", "political", "religious", "discriminatory",
                   "personal_life", "personal_sales", "personal_pointer")
-_SCAN_SLOT = "lexical_scan"
+# The last item scanned, with its context: (item, ctx, scans, sections with hits). Every content
+# rule of a scan asks about the same item in turn, so one slot is the whole cache; identity checks
+# keep it right when several contexts or threads interleave (they then just scan again).
+_LAST: tuple | None = None
 _NOTHING: frozenset[str] = frozenset()
 _NO_FINDINGS: tuple = ()
 _VIA_WORDS = {"repost": "reposted", "quote": "quoted", "like": "liked"}
@@ -80,14 +83,14 @@ def content_lexicon(ctx: CheckContext) -> Lexicon:
 
 def scan_item(item: dict, ctx: CheckContext) -> list[TextScan]:
     """The item's texts scanned once per item, whichever content rule asks first."""
-    slot = ctx._cache.get(_SCAN_SLOT)
-    if slot is not None and slot[0] is item:
-        return slot[1]
-    return _scan(item, ctx)[1]
+    last = _LAST
+    if last is not None and last[0] is item and last[1] is ctx:
+        return last[2]
+    return _scan(item, ctx)[2]
 
 
-def _scan(item: dict, ctx: CheckContext) -> tuple[dict, list[TextScan], frozenset[str]]:
-    """Scan and remember (item, scans, lexicon sections with hits) in the context's cache."""
+def _scan(item: dict, ctx: CheckContext) -> tuple[dict, CheckContext, list[TextScan], frozenset[str]]:
+    """Scan and remember (item, ctx, scans, lexicon sections with hits) as the last scan."""
     lex = ctx._cache.get("content_lexicon") or content_lexicon(ctx)
     scans = []
     if item.get("type") == "post" and not item.get("quoted") and not item.get("media"):
@@ -102,8 +105,8 @@ def _scan(item: dict, ctx: CheckContext) -> tuple[dict, list[TextScan], frozense
             if hits:
                 scans.append(TextScan(via, path, text, hits))
     present = frozenset().union(*(s.by_section for s in scans)) if scans else _NOTHING
-    slot = (item, scans, present)
-    ctx._cache[_SCAN_SLOT] = slot
+    global _LAST
+    slot = _LAST = (item, ctx, scans, present)
     return slot
 
 
@@ -148,13 +151,13 @@ class LexicalChecker(Checker):
         return []
 
     def check(self, item: dict, ctx: CheckContext) -> list[Finding] | tuple:
-        slot = ctx._cache.get(_SCAN_SLOT)
-        if slot is None or slot[0] is not item:
+        slot = _LAST
+        if slot is None or slot[0] is not item or slot[1] is not ctx:
             slot = _scan(item, ctx)
-        present = slot[2]
+        present = slot[3]
         if present is _NOTHING or present.isdisjoint(self.sections):
             return _NO_FINDINGS  # the common case: nothing of this rule's lexicons in the item
-        scans = slot[1]
+        scans = slot[2]
         by_via: dict[str | None, list[tuple[TextScan, Signal, list[Span]]]] = {}
         for scan in scans:
             for sig in self.signals(scan, ctx):
