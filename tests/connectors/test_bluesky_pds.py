@@ -85,6 +85,12 @@ def pds():
             proc.wait()
 
 
+def command(info, cmd: dict) -> dict:
+    info["proc"].stdin.write(json.dumps(cmd) + "\n")
+    info["proc"].stdin.flush()
+    return _read_line(info["proc"], 30)
+
+
 def make_connector(info) -> BlueskyConnector:
     return BlueskyConnector({"base_url": info["pds"], "plc_url": info["plc"]}, pacer=Pacer(max_wait=30))
 
@@ -137,12 +143,19 @@ def test_connector_reads_everything_from_a_real_pds(pds):
     assert quiet.calls() == 1
 
     # A new post: the next run reads it and nothing it already had.
-    pds["proc"].stdin.write("Field trip forms due Friday\n")
-    pds["proc"].stdin.flush()
-    new_uri = _read_line(pds["proc"], 30)["posted"]
+    new_uri = command(pds, {"post": "Field trip forms due Friday"})["posted"]
     writes = dict(store.writes)
     assert store.run(make_connector(pds), account) is None
     assert items[f"bluesky:{new_uri}"]["text"] == "Field trip forms due Friday"
     changed = {i for i, n in store.writes.items() if n != writes.get(i) and items[i]["type"] in ("post", "like")}
     assert changed == {f"bluesky:{new_uri}"}
     assert not store.duplicates()
+
+    # An unfollow: the follows are handed over in full without the student, marked complete, so
+    # the scanner can mark the stored follow removed.
+    command(pds, {"unfollow": "student"})
+    pages = list(make_connector(pds).fetch(account, store.cursor))
+    final = pages[-1]
+    assert "follow" in final.coverage.complete_types
+    assert {i["target"]["id"] for i in final.items if i["type"] == "follow"} == {colleague}
+    assert not any(i["type"] == "post" for p in pages for i in p.items)

@@ -62,18 +62,26 @@ async function main() {
   }
   process.stdout.write(JSON.stringify(out) + '\n')
 
-  // Later records, created on request, to test an incremental run: one line on stdin = one post.
+  // Later changes, on request, to test incremental runs. One JSON line on stdin per command:
+  // {"post": "text"} → {"posted": uri}; {"unfollow": "student"} → {"unfollowed": did}.
+  const byName = { teacher, student, colleague }
   let buffer = ''
   let pending = Promise.resolve()
   process.stdin.on('data', (chunk) => {
     buffer += chunk.toString()
     let nl
     while ((nl = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, nl)
+      const command = JSON.parse(buffer.slice(0, nl))
       buffer = buffer.slice(nl + 1)
       pending = pending.then(async () => {
-        const p = await sc.post(teacher.did, text)
-        process.stdout.write(JSON.stringify({ posted: p.ref.uriStr }) + '\n')
+        if (command.post !== undefined) {
+          const p = await sc.post(teacher.did, command.post)
+          process.stdout.write(JSON.stringify({ posted: p.ref.uriStr }) + '\n')
+        } else if (command.unfollow !== undefined) {
+          const target = byName[command.unfollow].did
+          await sc.unfollow(teacher.did, target)
+          process.stdout.write(JSON.stringify({ unfollowed: target }) + '\n')
+        }
       })
     }
   })
