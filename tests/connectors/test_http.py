@@ -297,3 +297,58 @@ def test_https_required_for_configured_endpoints():
 
     with pytest.raises(ConnectorError, match="only https"):
         MastodonConnector({"base_url": "http://mastodon.example.test"})
+
+
+class _Stalling:
+    """A loopback server whose first `stalls` responses come too late for the client's timeout."""
+
+    def __init__(self, stalls: int):
+        import http.server
+        import time as _time
+
+        outer = self
+        self.stalls, self.seen = stalls, 0
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                outer.seen += 1
+                if outer.seen <= outer.stalls:
+                    _time.sleep(0.6)
+                body = b'{"ok": true}'
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("stalls,ok", [(2, True), (5, False)])
+def test_read_timeouts_are_retried_by_urllib3_then_transient(stalls, ok, clock):
+    server = _Stalling(stalls)
+    try:
+        c = ApiClient("mastodon", server.url, pacer=Pacer(clock=clock, sleep=clock.sleep), timeout=(1, 0.2),
+                      retries=2, backoff_factor=0)
+        if ok:
+            assert c.get_json("/api/v1/x")[0] == {"ok": True}
+            assert server.seen == 3 and c.calls == 1  # two retries inside one call
+        else:
+            with pytest.raises(TransientError, match="after retries"):
+                c.get_json("/api/v1/x")
+            assert server.seen == 3
+    finally:
+        server.close()
