@@ -4,7 +4,7 @@
 Usage:
     python benchmarks/privacy_speed.py [--students 50000] [--posts 100000] [--workdir DIR] [--keep]
 
-Generates a synthetic board (a roster of --students names, --posts posts of about 200 characters,
+Generates a synthetic board (a roster of --students names, --posts posts of about 200 characters (half with emoji),
 a few percent of which name a student, give a phone number, an e-mail or an address, or plan a
 trip), then in the same run:
 
@@ -67,6 +67,7 @@ FILLER = ("Great day in class today. Students worked hard on their projects and 
           "We explored fractions with pattern blocks and shared our thinking. Spirit week continues "
           "tomorrow with pajama day. Our reading buddies met for the first time and loved it. "
           "Check the class page for the homework sheet and the new spelling list. ").split(". ")
+EMOJI = ["🎉", "📚", "🏀", "🦁", "💙", "🙌", "✨", "🇨🇦", "👏", "🔬", "😊", "🏆"]
 PLACES = ("Royal Ontario Museum", "Riverside Community Centre", "Centennial Arena", "High Park",
           "Bronte Creek Provincial Park", "Science North", "Crawford Lake Conservation Area")
 STREETS = ("Main St", "King Street West", "Oak Ave", "Heron Court", "Lakeshore Rd", "Birch Hollow Cres")
@@ -112,7 +113,9 @@ def make_board(workdir: Path, n_students: int, n_posts: int, seed: int = 7) -> t
                 parts.insert(1, f"Drop off at {rng.randint(1, 999)} {rng.choice(STREETS)}")
             elif roll < 0.08:
                 parts.insert(1, f"Grade 5 trip to the {rng.choice(PLACES)} on Thursday at 9:30")
-            text = ". ".join(p.strip() for p in parts)[:200]
+            text = ". ".join(p.strip() for p in parts)[:196]
+            if rng.random() < 0.5:  # real posts carry emoji (and so are not plain ASCII)
+                text += " " + "".join(rng.sample(EMOJI, 2))
             item = {"type": "post", "platform": "x", "account": "ClassA", "id": f"p{i}",
                     "created_at": "2026-05-01T12:00:00Z", "kind": "original", "text": text}
             if rng.random() < 0.1:
