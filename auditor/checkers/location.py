@@ -248,11 +248,6 @@ PAST = re.compile(
     r"toured|explored|attended|hosted|celebrated|performed|competed|played|finished|wrapped|did|"
     r"thank\s+you|hier|avons|sommes\s+allés|était)\b",
     re.IGNORECASE)
-# Places named after one of these words are where someone will be ("at the Kestrel Marsh").
-# ("à" alone is left out: "Bravo à Noémie" thanks a person.)
-_AT = r"(?:at|au|aux|à\s+la|à\s+l['’]|chez)"
-_ARTICLE = r"(?:(?:the|a|an|la|le|les|l['’])\s+)?"
-_TOWARD = r"(?:(?:at|to|on|into|onto|au|aux)\s+" + _ARTICLE + r"|for\s+the\s+)"
 _CAP_WORD = r"[A-ZÀ-Ý][\w'’\-]*\.?"
 _CONNECT = r"(?:of|the|de|du|des|la|le|d['’]|and|&)"
 PLACE_SEQ = re.compile(_CAP_WORD + r"(?:\s+(?:" + _CONNECT + r"\s+)*" + _CAP_WORD + r")*")
@@ -284,6 +279,8 @@ def _school_names(ctx: CheckContext) -> frozenset[str]:
     return ctx.cached("location_school_names", build)
 
 
+# Places named after one of these words are where someone will be ("at the Kestrel Marsh"); "à"
+# counts only before an article ("à la Bibliothèque"): "Bravo à Noémie" thanks a person.
 _AT_WORDS = frozenset({"at", "au", "aux", "chez"})
 _DESTINATION_WORDS = frozenset({"to", "for", "pour", "à"})
 # "Congrats to Maya Chen", "thanks to the Lions Club": 'to' + a name that is not a destination.
