@@ -5,6 +5,7 @@ school on the server.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from flask import Flask, g, render_template, session
@@ -59,7 +60,8 @@ def create_app(runtime: Runtime, *, secret_key: bytes | None = None) -> Flask:
         uid = session.get("uid")
         if uid is not None:
             user = user_by_id(g.db, uid)
-            if user is None or not user.active or user.session_version != session.get("ver"):
+            expired = time.time() - session.get("at", 0) > settings["session_hours"] * 3600
+            if user is None or not user.active or user.session_version != session.get("ver") or expired:
                 session.clear()
             else:
                 g.user = user

@@ -61,7 +61,8 @@ def run_next(runtime: Runtime, owner: str = "console", claim_seconds: int = 3600
         return None
     try:
         Scanner(runtime).run(trigger="on-demand", requested_by=claimed.requested_by, school=claimed.school_code,
-                             account=claimed.account_key, run_hook=lambda run_id: queue.attach_run(db, claimed.id, run_id))
+                             account=claimed.account_key,
+                             run_hook=lambda run_id: queue.attach_run(db, claimed.id, run_id))
         queue.finish(db, claimed.id, owner, "done")
     except Exception as exc:  # noqa: BLE001 - the request records why it failed
         queue.finish(db, claimed.id, owner, "failed", str(exc)[:500])

@@ -3,6 +3,8 @@ the limit holds across threads and processes; when it is reached the password is
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from auditor.users import authenticate, recent_failures, record_attempt
@@ -47,7 +49,7 @@ def login_post():
                                error="That e-mail and password do not match an active account."), 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     session.permanent = True
-    session["uid"], session["ver"] = user.id, user.session_version
+    session["uid"], session["ver"], session["at"] = user.id, user.session_version, int(time.time())
     return redirect(safe_next(nxt))
 
 

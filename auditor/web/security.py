@@ -2,7 +2,8 @@
 who may do what.
 
 Sessions are Flask's signed cookies (Secure, HttpOnly, SameSite=Lax); they hold only the user id, the
-user's session version and a CSRF token, so disabling a user or changing a password (which bumps the
+user's session version, the sign-in time (a session ends `session_hours` after sign-in however
+active it is) and a CSRF token, so disabling a user or changing a password (which bumps the
 version) ends every open session at once.
 """
 

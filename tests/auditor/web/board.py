@@ -4,7 +4,6 @@ every role, and one finding whose post text is hostile."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher

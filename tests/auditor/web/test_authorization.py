@@ -11,7 +11,8 @@ from auditor.config import load_settings
 from auditor.runtime import Runtime
 from auditor.store import models as m
 from auditor.web import audits, create_app
-from tests.auditor.web.board import account_ids, fast_hasher, finding_ids, platforms_toml, populate, sign_in, token, web_toml
+from tests.auditor.web.board import (account_ids, fast_hasher, finding_ids, platforms_toml, populate, sign_in, token,
+                                     web_toml)
 from tests.conftest import write_config
 
 ROLES = ("anonymous", "admin", "principal", "viewer")

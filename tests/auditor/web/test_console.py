@@ -101,7 +101,8 @@ def test_bulk_review_is_all_or_nothing_and_logged(console):
     with rt.db.session() as s:
         entries = list(s.scalars(select(m.ReviewEntry).order_by(m.ReviewEntry.finding_id)))
         assert [e.finding_id for e in entries] == sorted(own)
-        assert {e.reviewer for e in entries} == {PEOPLE["principal"][0]} and {e.note for e in entries} == {"talked to staff"}
+        assert {e.reviewer for e in entries} == {PEOPLE["principal"][0]}
+        assert {e.note for e in entries} == {"talked to staff"}
     # an off-site "back" is not followed
     resp = c.post("/findings/review", data={"csrf_token": token(c), "ids": own[:1], "status": "open",
                                             "back": "//evil.example/"})
@@ -140,7 +141,8 @@ def test_sign_in_is_rate_limited_even_with_the_right_password(console):
     email = PEOPLE["principal"][0]
     for _ in range(rt.settings["web"]["login_max_attempts"]):
         tok = csrf_of(c.get("/login").get_data(as_text=True))
-        assert c.post("/login", data={"csrf_token": tok, "email": email, "password": "wrong guess 123"}).status_code == 401
+        resp = c.post("/login", data={"csrf_token": tok, "email": email, "password": "wrong guess 123"})
+        assert resp.status_code == 401
     tok = csrf_of(c.get("/login").get_data(as_text=True))
     resp = c.post("/login", data={"csrf_token": tok, "email": email.upper(), "password": PASSWORD})
     assert resp.status_code == 429 and "Too many failed sign-ins" in resp.get_data(as_text=True)
@@ -189,3 +191,13 @@ def test_dashboard_shows_broken_connections_and_open_counts(console):
     html = c.get("/").get_data(as_text=True)
     assert "Broken connections" in html and "token expired" in html
     assert re.search(rf'sev-high">high</span> <span>{open_high}</span>', html)
+
+
+def test_a_sign_in_ends_after_session_hours_however_active(console):
+    rt, app = console
+    c = app.test_client()
+    sign_in(c, "principal")
+    assert c.get("/").status_code == 200
+    with c.session_transaction() as sess:
+        sess["at"] -= rt.settings["web"]["session_hours"] * 3600 + 1
+    assert c.get("/").headers["Location"] == "/login?next=/"
