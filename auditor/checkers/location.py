@@ -313,7 +313,9 @@ def _places(sentence: str, offset: int, schools: frozenset[str],
         article = w1 in _ARTICLES
         after_at = w1 in _AT_WORDS or (article and (w2 in _AT_WORDS or (w2 == "à" and w1 != "le")))
         toward = w1 in _TOWARD_WORDS or (article and (w2 in _TOWARD_WORDS or (w1 == "the" and w2 == "for")))
-        words = [w.strip(".").lower() for w in m.group().split()]
+        if m.group().endswith(".") and sentence[end:end + 1].isalnum():  # "Jostens.com": a web address
+            continue
+        words = [re.sub(r"['’]s$", "", w.strip(".").lower()) for w in m.group().split()]
         destination = going and (
             (w1 in _DESTINATION_WORDS and w2 not in _NOT_GOING)
             or (article and w2 in _DESTINATION_WORDS and w3 not in _NOT_GOING)

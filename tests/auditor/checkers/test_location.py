@@ -120,6 +120,8 @@ def test_whereabouts(text):
     "Photos from yesterday's trip to the Toronto Zoo! Grade 2 loved it.",  # past
     "Thanks to the Lions Club for funding our field trip on Friday!",    # a thank-you, not a destination
     "Grade 8s are fundraising for their Ottawa trip next month.",       # no destination named
+    "Tomorrow is the last day for students to order yearbooks at Jostens.com",  # a web address
+    "Our Grade 3s will present at Monday's assembly",                  # a day, not a place
 ])
 def test_not_whereabouts(text):
     assert run(StudentWhereabouts, post(text)) == []
