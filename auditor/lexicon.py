@@ -16,8 +16,8 @@ words without a release, and a reviewer must be able to read why something match
     scope    "text" (default), "sentence", or "window" (weak entry and cue within `window` chars)
     pairs    true (default): two different weak entries make a signal without a cue; false when
              weak words often come in neutral lists ("Hindu, Muslim and Christian populations")
-    pattern  [[section.pattern]] regexes for what a word list cannot say; `trigger` words keep
-             them cheap (the regex runs only on texts where the automaton saw a trigger)
+    pattern  [[section.pattern]] regexes for what a word list cannot say, each with `trigger`
+             words (required): the regex runs only on texts where the automaton saw one
 
 Entries match whole words, ignoring case and accents; a trailing `*` lets the word go on
 (`drink*` matches drinking). All topics go into one pyahocorasick automaton so every content rule
@@ -215,6 +215,9 @@ def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
                 triggers = pat.get("trigger", [])
                 if isinstance(triggers, str):
                     triggers = [triggers]
+                if not triggers or not all(isinstance(t, str) and t.strip() for t in triggers):
+                    raise LexiconError(f"{pw}.trigger: expected the words without which the regex cannot "
+                                       "match (it runs only on texts that contain one)")
                 sec.patterns.append(Pattern(group, rx, tuple(_fold_entry(t) for t in triggers),
                                             bool(pat.get("case_sensitive")), pat.get("label", pat["regex"])))
             sections.append(sec)

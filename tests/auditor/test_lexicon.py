@@ -112,6 +112,7 @@ def test_context_only_text_is_not_a_signal():
     ({"t": {"s": {"colour": []}}}, "unknown key 'colour'"),
     ({"t": {"s": {"scope": "page"}}}, "scope: expected"),
     ({"t": {"s": {"pattern": [{"regex": "("}]}}}, "pattern\\[0\\].regex"),
+    ({"t": {"s": {"pattern": [{"regex": "a+"}]}}}, "pattern\\[0\\].trigger"),
 ])
 def test_bad_lexicon_data_names_the_place(bad, message):
     with pytest.raises(LexiconError, match=message):
