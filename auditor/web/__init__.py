@@ -76,7 +76,7 @@ def create_app(runtime: Runtime, *, secret_key: bytes | None = None) -> Flask:
     app.after_request(security.security_headers)
 
     for code, title in ((400, "Bad request"), (403, "Not allowed"), (404, "Not found"),
-                        (413, "Too large"), (429, "Too many attempts")):
+                        (405, "Not allowed here"), (413, "Too large"), (429, "Too many attempts")):
         app.register_error_handler(code, _error_page(code, title))
 
     from auditor.web.auth import bp as auth_bp

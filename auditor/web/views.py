@@ -27,6 +27,7 @@ PAGE_SIZE = 50
 SEVERITY_ORDER = case({sev: i for i, sev in enumerate(SEVERITIES)}, value=m.Finding.severity,
                       else_=len(SEVERITIES))
 MAX_NOTE = 2000
+MAX_BULK = 500
 CSS_TEMPLATE = "console.css.j2"
 
 
@@ -189,6 +190,8 @@ def bulk_review():
     if not ids:
         flash("Select at least one finding to review.", "error")
         return redirect(back)
+    if len(ids) > MAX_BULK:
+        abort(400, description=f"ids: at most {MAX_BULK} findings at once")
     # All or nothing: one id outside the user's school refuses the whole batch.
     if any(get_finding(g.db, i, code) is None for i in ids):
         abort(404)
