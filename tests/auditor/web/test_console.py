@@ -201,3 +201,14 @@ def test_a_sign_in_ends_after_session_hours_however_active(console):
     with c.session_transaction() as sess:
         sess["at"] -= rt.settings["web"]["session_hours"] * 3600 + 1
     assert c.get("/").headers["Location"] == "/login?next=/"
+
+
+def test_bulk_review_refuses_oversized_batches(sqlite_console):
+    rt, app = sqlite_console
+    c = app.test_client()
+    sign_in(c, "principal")
+    resp = c.post("/findings/review", data={"csrf_token": token(c), "ids": [str(i) for i in range(1, 502)],
+                                            "status": "resolved"})
+    assert resp.status_code == 400
+    with rt.db.session() as s:
+        assert not s.scalar(select(m.ReviewEntry))
