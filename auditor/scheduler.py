@@ -34,6 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from auditor import queue
+from auditor.config import ConfigError
 from auditor.runtime import Runtime
 from auditor.scan import Scanner
 
@@ -69,8 +70,11 @@ def parse_cron(expr: str, tz: ZoneInfo) -> CronTrigger | None:
     if len(fields) != 6:
         raise ValueError(f"cron expression {expr!r}: expected 5 fields (or 6 with seconds first)")
     second, minute, hour, day, month, dow = fields
-    return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                       day_of_week=_dow(dow), timezone=tz)
+    try:
+        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=_dow(dow), timezone=tz)
+    except ValueError as exc:
+        raise ValueError(f"cron expression {expr!r}: {exc}") from exc
 
 
 # The job store keeps a reference to a function, not to an object; the running service registers
@@ -93,7 +97,10 @@ class Service:
         self.rt = runtime
         self.settings = runtime.settings
         sched = self.settings["schedule"]
-        self.tz = ZoneInfo(sched["timezone"])
+        try:
+            self.tz = ZoneInfo(sched["timezone"])
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ConfigError(f"schedule.timezone: unknown timezone {sched['timezone']!r}") from exc
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.stop = threading.Event()
         self.scanner_factory = scanner_factory or Scanner
@@ -101,7 +108,12 @@ class Service:
         self.now = now or (lambda: datetime.now(timezone.utc))
         self.events: list[tuple[str, str]] = []  # (job id, executed|error|missed|max-instances)
         self.claim_seconds = max(30, self.settings["scan"]["lease_seconds"])
-        self.triggers = {job_id: parse_cron(sched[key], self.tz) for job_id, key in CRON_JOBS.items()}
+        self.triggers = {}
+        for job_id, key in CRON_JOBS.items():
+            try:
+                self.triggers[job_id] = parse_cron(sched[key], self.tz)
+            except ValueError as exc:
+                raise ConfigError(f"schedule.{key}: {exc}") from exc
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=runtime.db.engine, tablename=JOB_TABLE),
                        "memory": MemoryJobStore()},

@@ -332,3 +332,17 @@ def test_a_summary_due_while_the_service_was_down_is_sent_late_once(db_url, runt
         svc.job_summary_retry()
         svc.job_weekly_summary()
         assert len(sink.arrived) == 3
+
+
+def test_bad_schedule_settings_name_the_key(db_url, runtime_factory):
+    from auditor.config import ConfigError
+    rt = runtime_factory(db_url, schedule(nightly="0 25 * * *"))
+    with pytest.raises(ConfigError, match=r"schedule\.nightly_scan: cron expression '0 25 \* \* \*': .*maximum value \(23\)"):
+        Service(rt)
+    rt.settings["schedule"]["nightly_scan"] = "0 2 * *"
+    with pytest.raises(ConfigError, match=r"schedule\.nightly_scan: .*5 fields"):
+        Service(rt)
+    rt.settings["schedule"]["nightly_scan"] = ""
+    rt.settings["schedule"]["timezone"] = "Mars/Olympus_Mons"
+    with pytest.raises(ConfigError, match="schedule.timezone: unknown timezone"):
+        Service(rt)
