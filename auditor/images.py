@@ -14,6 +14,7 @@ before it is decoded.
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 import warnings
 from collections import OrderedDict
@@ -59,7 +60,7 @@ def _face_cascade():
     return _cascade
 
 
-def open_image(path: str | Path) -> Image.Image:
+def open_image(path: str | Path | io.BytesIO) -> Image.Image:
     """Open with the decompression-bomb guard as an error, not a warning.
 
     Pillow's own guard (its global MAX_IMAGE_PIXELS) stays on; MAX_PIXELS is a stricter cap of
@@ -143,7 +144,7 @@ def analyse(path: str | Path) -> ImageFacts:
         if digest in _cache:
             _cache.move_to_end(digest)
             return _cache[digest]
-    img = open_image(path)
+    img = open_image(io.BytesIO(data))  # decode the very bytes that were hashed
     with img:
         try:
             gps = gps_of(img)
