@@ -10,8 +10,9 @@ Why it is built this way:
 - `max_instances=1`: a scan still running when the next one is due is not started twice; the
   account leases (auditor/scan.py) also keep a CLI scan and the nightly scan off the same account.
 - The queue poller is an interval job kept in memory: a missed poll means nothing.
-- Stopping sets one event shared by every scanner of this process: the account in progress is
-  finished, the run is recorded `interrupted`, and a running on-demand request is queued again.
+- Stopping sets one event shared by every scanner of this process: the scanner commits the page
+  in progress with its cursor and starts no other account (auditor/scan.py), the run is recorded
+  `interrupted`, a running on-demand request is queued again, and the jobs are waited for.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ class Service:
             log.info("job %s: next run %s", job.id, job.next_run_time)
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop scanners at the next account boundary, then wait for running jobs to end."""
+        """Stop scanners at their next page boundary, then wait for running jobs to end."""
         global _current
         self.stop.set()
         if self.scheduler.running:

@@ -18,7 +18,7 @@ from auditor.commands._common import clean_errors, runtime_from
 @clean_errors
 def command(ctx: click.Context, log_level: str) -> None:
     """Run the nightly scan, the weekly summary, the retention purge and queued audits until
-    SIGTERM or Ctrl-C; then finish the account in progress and exit 0."""
+    SIGTERM or Ctrl-C; then commit the page in progress, record the run interrupted and exit 0."""
     from auditor.scheduler import Service
 
     # The group configured the root logger (WARNING unless -v); a service logs what it does.
@@ -30,7 +30,7 @@ def command(ctx: click.Context, log_level: str) -> None:
     leaving = threading.Event()
 
     def on_signal(signum, _frame):
-        logging.getLogger("auditor.serve").info("%s received: finishing the account in progress",
+        logging.getLogger("auditor.serve").info("%s received: stopping after the page in progress",
                                                 signal.Signals(signum).name)
         service.stop.set()
         leaving.set()
