@@ -272,5 +272,6 @@ class Service:
                          f"run {report.run_id} interrupted by shutdown; queued again")
             return
         bad = len(report.failed)
-        queue.finish(self.rt.db, req.id, self.owner, "done",
-                     f"{len(report.outcomes) - bad}/{len(report.outcomes)} accounts ok")
+        message = f"{len(report.outcomes) - bad}/{len(report.outcomes)} accounts ok"
+        queue.finish(self.rt.db, req.id, self.owner, "done", message)
+        log.info("on-demand audit %d done (run %s): %s", req.id, report.run_id, message)
