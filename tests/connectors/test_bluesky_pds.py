@@ -1,7 +1,7 @@
 """The Bluesky connector against a real PDS and PLC (npm @atproto/dev-env, TestNetworkNoAppView).
 
-The package is installed on first use under a cache directory outside the repository
-(AUDITOR_TEST_CACHE, default ~/.cache/auditor-tests). Without Node or npm the test is skipped on a
+The package is installed on first use, from tests/pds/package-lock.json, under a cache directory
+outside the repository (AUDITOR_TEST_CACHE, default ~/.cache/auditor-tests). Without Node or npm the test is skipped on a
 workstation but fails under CI (CI=true), where it must run.
 """
 
@@ -24,7 +24,8 @@ from connectors.http import Pacer
 from tests.connectors.connector_harness import Store
 
 DEV_ENV = "@atproto/dev-env@0.3.215"
-SCRIPT = Path(__file__).resolve().parent.parent / "pds" / "start_pds.js"
+PDS_DIR = Path(__file__).resolve().parent.parent / "pds"
+SCRIPT = PDS_DIR / "start_pds.js"
 CACHE = Path(os.environ.get("AUDITOR_TEST_CACHE", Path.home() / ".cache" / "auditor-tests")) / "pds"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -38,18 +39,24 @@ def _unavailable(reason: str):
 
 
 def _install() -> Path:
+    """`npm ci` of tests/pds/package-lock.json into the cache, redone when the lock changes, so
+    every machine runs the same versions (known to work on Node 20)."""
     modules = CACHE / "node_modules"
-    if (modules / "@atproto" / "dev-env" / "package.json").exists():
+    lock = (PDS_DIR / "package-lock.json").read_text(encoding="utf-8")
+    stamp = CACHE / "installed-lock.json"
+    if (modules / "@atproto" / "dev-env" / "package.json").exists() and stamp.exists() \
+            and stamp.read_text(encoding="utf-8") == lock:
         return modules
     if not shutil.which("node") or not shutil.which("npm"):
         _unavailable("node/npm not found")
     CACHE.mkdir(parents=True, exist_ok=True)
-    if not (CACHE / "package.json").exists():
-        (CACHE / "package.json").write_text('{"name": "auditor-test-pds", "private": true}\n')
-    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", DEV_ENV], cwd=CACHE,
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(PDS_DIR / name, CACHE / name)
+    proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=CACHE,
                           capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
-        _unavailable(f"npm install {DEV_ENV} failed: {proc.stderr[-2000:]}")
+        _unavailable(f"npm ci of {DEV_ENV} failed: {proc.stderr[-2000:]}")
+    stamp.write_text(lock, encoding="utf-8")
     return modules
 
 
