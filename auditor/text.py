@@ -9,6 +9,7 @@ map costs a Python loop over the text, so it is only built for the rare text tha
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -32,38 +33,56 @@ def fold(text: str) -> str:
 _ASCII_SPACED = str.maketrans({i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)})
 
 
-# Emoji, curly quotes, dashes and other symbols that fold to nothing but separators: replacing
-# them with a space first lets most posts with emoji take the ASCII path. Built on first use.
-_SEPARATOR_BLOCKS = ((0x80, 0x2FFF), (0x3000, 0x303F), (0xFE00, 0xFE6F), (0xFF00, 0xFF65),
-                     (0x1F000, 0x1FAFF), (0xE0000, 0xE007F))
-_pure_separators: dict[int, str] | None = None
+# Most posts are ASCII but for emoji, curly quotes, dashes and accented letters. Each such
+# character is judged once per process: a pure separator becomes a space, a letter that folds to
+# one ASCII letter (é -> e) becomes that letter, and the text then takes the fast ASCII path with
+# unchanged offsets. Anything else (ß, ligatures, separate combining marks, other scripts) sends
+# the text down the general path.
+_char_folds: dict[str, str | None] = {}
 
 
-def _separators() -> dict[int, str]:
-    global _pure_separators
-    if _pure_separators is None:
-        table = {}
-        for low, high in _SEPARATOR_BLOCKS:
-            for cp in range(low, high + 1):
-                ch = chr(cp)
-                if ch.isalnum():
-                    continue
-                folded = fold(ch)
-                # A mark that folds to nothing joins its neighbours ("e\u0301"): not a separator.
-                if folded and not any(c.isalnum() for c in folded):
-                    table[cp] = " "
-        _pure_separators = table
-    return _pure_separators
+def _fold_char(c: str) -> str | None:
+    if c in _char_folds:
+        return _char_folds[c]
+    folded = fold(c)
+    if not c.isalnum() and folded and not any(x.isalnum() for x in folded):
+        got: str | None = " "
+    elif c.isalnum() and len(folded) == 1 and folded.isascii() and folded.isalnum():
+        got = folded
+    else:
+        got = None  # folds to nothing (a mark that joins its neighbours) or to several characters
+    _char_folds[c] = got
+    return got
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_or_give_up(exc: UnicodeEncodeError) -> tuple[str, int]:
+    out = []
+    for c in exc.object[exc.start:exc.end]:
+        got = _fold_char(c)
+        if got is None:
+            raise _NotPlain
+        out.append(got)
+    return "".join(out), exc.end
+
+
+_PLAIN = "auditor-plain-fold"
+codecs.register_error(_PLAIN, _plain_or_give_up)
 
 
 def _ascii_view(text: str) -> str | None:
-    """`text` with its pure separators replaced by spaces, if that leaves only ASCII; else None.
-
-    Same length as `text`, so offsets into it are offsets into the text."""
+    """`text` with each non-ASCII character replaced by its one-character ASCII fold (a space for a
+    separator), or None when some character has none. Same length, so offsets carry over."""
     if text.isascii():
         return text
-    plain = text.translate(_separators())
-    return plain if plain.isascii() else None
+    try:
+        # The codec walks the text in C and calls back only for the few non-ASCII runs.
+        return text.encode("ascii", _PLAIN).decode("ascii")
+    except _NotPlain:
+        return None
 
 
 def spaced(text: str) -> str:
