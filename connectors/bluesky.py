@@ -34,6 +34,8 @@ FOLLOW = "app.bsky.graph.follow"
 PROFILE = "app.bsky.actor.profile"
 RESOLVE_EVERY = 7 * 86400  # a handle can move to another DID, or a DID to another PDS
 APPVIEW_BATCH = 25          # app.bsky.actor.getProfiles / app.bsky.feed.getPosts maximum
+GONE = ("RepoNotFound", "RepoTakendown", "RepoDeactivated", "RepoSuspended", "AccountTakedown",
+        "AccountDeactivated", "Unable to resolve handle", "Could not find repo")
 
 
 def split_uri(uri: str) -> tuple[str, str, str]:
@@ -79,7 +81,12 @@ class BlueskyConnector(ApiConnector):
     def _xrpc(self, base_url: str, method: str, params: dict) -> Any:
         try:
             data, _ = self._client(base_url).get_json(f"/xrpc/{method}", params=params, endpoint="xrpc")
-        except AuthError:
+        except ConnectorError as exc:
+            # XRPC says "gone" with a 400 and an error name: the account is not there to read.
+            if type(exc) is ConnectorError and any(code in str(exc) for code in GONE):
+                raise NotFound(str(exc)) from None
+            if not isinstance(exc, AuthError):
+                raise
             # Public repositories need no login; a self-hosted PDS that asks for one gets the
             # account's app password (its credential), once, and the call is repeated.
             if not self._login(base_url):

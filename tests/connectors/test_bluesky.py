@@ -317,3 +317,24 @@ def test_pds_on_plain_http_elsewhere_is_refused(repo, clock):
     repo.docs[TEACHER]["service"][0]["serviceEndpoint"] = "http://pds.example.test"
     with pytest.raises(ConnectorError, match="only https"):
         list(connector(clock).fetch(ACCOUNT, None))
+
+
+def test_unknown_handle_is_not_found(repo, clock):
+    repo.fault, repo.fault_sticky = (lambda path, q: path.endswith("resolveHandle"),
+                                     (400, {}, json.dumps({"error": "InvalidRequest", "message": "Unable to resolve handle"}))), True
+    with pytest.raises(NotFound, match="Unable to resolve handle"):
+        list(connector(clock).fetch(ACCOUNT, None))
+
+
+def test_taken_down_repository_is_not_found_after_a_fresh_look(repo, clock):
+    store = Store()
+    store.run(connector(clock), ACCOUNT)
+    repo.fault, repo.fault_sticky = (lambda path, q: path.endswith("getLatestCommit"),
+                                     (400, {}, json.dumps({"error": "RepoTakendown", "message": "Repo has been takendown"}))), True
+    repo.calls.clear()
+    err = store.run(connector(clock), ACCOUNT)
+    assert isinstance(err, NotFound) and "RepoTakendown" in str(err)
+    # It looked again (resolve, DID document) before giving up: a moved repository is not a lost one.
+    assert [p for p, _ in repo.calls] == ["/xrpc/com.atproto.sync.getLatestCommit",
+                                          "/xrpc/com.atproto.identity.resolveHandle", f"/{TEACHER}",
+                                          "/xrpc/com.atproto.sync.getLatestCommit"]
