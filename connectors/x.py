@@ -190,9 +190,12 @@ class XConnector(ApiConnector):
             return
         e = errors[0]
         message = f"x: {handle}: {e.get('title', '')}: {e.get('detail', '')}".rstrip(": ")
-        if "not-found" in e.get("type", "") or e.get("title") == "Not Found Error":
+        if "not-found" in e.get("type", "") or e.get("title") == "Not Found Error" \
+                or "suspended" in e.get("detail", "").lower():
             raise NotFound(message)
-        raise AuthError(message)
+        if "not-authorized" in e.get("type", "") or e.get("title") == "Authorization Error":
+            raise AuthError(message)  # protected posts: only a token the owner authorized can read them
+        raise ConnectorError(message)
 
     def _is_user_token(self, client: tweepy.Client) -> bool:
         try:

@@ -284,3 +284,17 @@ def test_user_token_without_likes_is_remembered(fx, clock):
     store.run(connector(clock), ACCOUNT)
     # The posts call, and the likes call a user token allows; no second token check.
     assert [p for p, _ in fx.calls] == [f"/2/users/{UID}/tweets", f"/2/users/{UID}/liked_tweets"]
+
+
+@pytest.mark.parametrize("error,expected", [
+    ({"detail": "User has been suspended: [msteacher_oths].", "title": "Forbidden", "resource_type": "user",
+      "parameter": "username", "value": "msteacher_oths", "type": "https://api.twitter.com/2/problems/resource-not-found"},
+     NotFound),
+    ({"detail": "Sorry, you are not authorized to see the user with id: [2244994945].", "title": "Authorization Error",
+      "resource_type": "user", "parameter": "id", "value": "2244994945",
+      "type": "https://api.twitter.com/2/problems/not-authorized-for-resource"}, AuthError),
+])
+def test_partial_errors_on_the_timeline(fx, clock, error, expected):
+    fx.fault, fx.fault_sticky = (lambda p, q: p.endswith("/tweets"), (200, {}, json.dumps({"errors": [error]}))), True
+    with pytest.raises(expected):
+        list(connector(clock).fetch(ACCOUNT, None))
