@@ -26,7 +26,7 @@ import time
 import ahocorasick
 
 from auditor.checkers.base import CheckContext
-from auditor.checkers.content import CONTENT_TOPICS, content_lexicon
+from auditor.checkers.content import content_lexicon
 from auditor.engine import Engine, checker_classes
 
 SUBJECTS = ["Grade 4", "Our class", "The robotics team", "Room 12", "The Grade 9s", "Our choir", "The library",

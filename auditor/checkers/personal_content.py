@@ -9,7 +9,6 @@ opens a private channel to students.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 from auditor.checkers.base import CheckContext, Example
