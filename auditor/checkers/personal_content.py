@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from auditor.checkers.base import CheckContext, Example
 from auditor.checkers.content import CLAUSE_PERSONAL, LexicalChecker, Signal, TextScan, _like, _post
 from auditor.findings import Span
-from auditor.registry import Account
 
 # A handle as people write it: @user, @user@instance (Mastodon), @name.bsky.social (Bluesky).
 HANDLE_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?"
