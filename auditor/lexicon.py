@@ -300,6 +300,8 @@ class Lexicon:
         if len(self._signals):
             self._signals.make_automaton()
         self._empty = not len(self._signals) and not self._always
+        # The clean-text test: one pass over the signal keys (none without patterns that always run).
+        self._quick = self._signals.iter if len(self._signals) and not self._always else None
         # Patterns that can make a signal alone run whenever triggered; the others (cues,
         # vetoes) only matter when an entry of their section was found.
         self._pattern_signals = [p.group in _SIGNAL_GROUPS for _, p in self._patterns]
@@ -316,13 +318,14 @@ class Lexicon:
                 low = fold(text)
             elif _NEEDS_FOLD.search(low):
                 low = low.translate(_FOLD)
-        if self._empty:
-            return []
-        if not self._always:
-            for _ in self._signals.iter(low):
+        quick = self._quick
+        if quick is not None:
+            for _ in quick(low):
                 break
             else:
                 return []  # only context words (or nothing): no signal possible
+        elif self._empty:
+            return []
         raw = []
         patterns = set(self._always) if self._always else None
         live: set[str] = set()  # sections with a strong or weak entry: only they are judged

@@ -93,12 +93,13 @@ def _scan(item: dict, ctx: CheckContext) -> tuple[dict, CheckContext, list[TextS
     """Scan and remember (item, ctx, scans, lexicon sections with hits) as the last scan."""
     lex = ctx._cache.get("content_lexicon") or content_lexicon(ctx)
     scans = []
-    if item.get("type") == "post" and not item.get("quoted") and not item.get("media"):
-        text = item.get("text")  # the common case, inlined: this runs for every post of a scan
-        if isinstance(text, str) and text:
+    get = item.get
+    if get("type") == "post" and not get("quoted") and not get("media"):
+        text = get("text")  # the common case, inlined: this runs for every post of a scan
+        if type(text) is str and text:
             hits = lex.scan(text)
             if hits:
-                scans.append(TextScan("repost" if item.get("kind") == "repost" else None, "text", text, hits))
+                scans.append(TextScan("repost" if get("kind") == "repost" else None, "text", text, hits))
     else:
         for via, path, text in item_text_fields(item):
             hits = lex.scan(text)
