@@ -125,7 +125,7 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
 _GRADE_RE = re.compile(
     r"(?<![\w])(?:grade|gr|grd)\.?\s?(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
     r"(?:st|nd|rd|th)?(?![\w/&+–-]|\s*[-–/&+]\s*\d|\s*(?:and|to|et|à|a)\s+\d)"
-    r"|(?<![\w-])(\d{1,2})(?:st|nd|rd|th)\s?grade(?:r)?\b"
+    r"|(?<![\w-])(\d{1,2})(?:st|nd|rd|th)\s?(?:grade(?:r)?|gr)\b"
     r"|(?<![\w-])(\d{1,2})(?:e|eme|ieme)\s+annee\b"
     r"|\bsec(?:ondaire)?\.?\s?([1-5])\b"
     r"|\b(?:year|yr)\s?(\d{1,2})\s+(?:student|pupil)\b")
