@@ -17,6 +17,7 @@ all platforms alike:
 
 from __future__ import annotations
 
+import http.cookiejar
 import ipaddress
 import json
 import logging
@@ -208,8 +209,38 @@ class Pacer:
         return reset_at
 
 
-_SHARED: dict[str, Pacer] = {}
+def retrying_session(retries: int = 3, backoff_factor: float = 0.5) -> requests.Session:
+    """A session whose adapter retries 5xx, connection and read errors with jittered backoff
+    (GET/HEAD only; 429 is left to the pacer) and keeps no cookies: accounts share sessions, and
+    nothing one response sets may ride along on another account's request."""
+    session = requests.Session()
+    retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+                  allowed_methods=frozenset({"GET", "HEAD"}), status_forcelist=RETRY_STATUSES,
+                  backoff_factor=backoff_factor, backoff_jitter=backoff_factor, backoff_max=30,
+                  raise_on_status=False, respect_retry_after_header=False, redirect=3)
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
 _SHARED_LOCK = threading.Lock()
+_SESSIONS: dict[tuple[str, str, str], requests.Session] = {}
+
+
+def shared_session(platform: str, base_url: str) -> requests.Session:
+    """One retrying session per platform and origin for the whole process: the scanner builds a
+    connector per account, and a fresh session each time would pay a TLS handshake per account."""
+    key = (platform, *_origin(base_url))
+    with _SHARED_LOCK:
+        if key not in _SESSIONS:
+            _SESSIONS[key] = retrying_session()
+        return _SESSIONS[key]
+
+
+_SHARED: dict[str, Pacer] = {}
 
 
 def shared_pacer(platform: str, max_wait: float | None = None) -> Pacer:
@@ -289,15 +320,9 @@ class ApiClient:
         self.timeout = timeout
         self.rate_limit_attempts = rate_limit_attempts
         self.calls = 0
-        self.session = session or requests.Session()
-        retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
-                      allowed_methods=frozenset({"GET", "HEAD"}), status_forcelist=RETRY_STATUSES,
-                      backoff_factor=backoff_factor, backoff_jitter=backoff_factor, backoff_max=30,
-                      raise_on_status=False, respect_retry_after_header=False, redirect=3)
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        # A session passed in is used as it is (e.g. one shared by all accounts of a host, from
+        # shared_session); otherwise the client builds its own with the retry policy.
+        self.session = session or retrying_session(retries, backoff_factor)
 
     def __repr__(self) -> str:
         return f"ApiClient({self.platform!r}, {self.base_url!r}, credential={self.credential_key!r})"
@@ -461,5 +486,8 @@ class ApiConnector(Connector):
         self.client_factory = client_factory or ApiClient
 
     def client(self, base_url: str, *, token: str | None = None, credential_key: str = "") -> ApiClient:
+        if self.client_factory is ApiClient:
+            return ApiClient(self.platform, base_url, token=token, credential_key=credential_key, pacer=self.pacer,
+                             session=shared_session(self.platform, check_url(base_url)))
         return self.client_factory(self.platform, base_url, token=token, credential_key=credential_key,
                                    pacer=self.pacer)

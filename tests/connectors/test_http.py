@@ -352,3 +352,20 @@ def test_read_timeouts_are_retried_by_urllib3_then_transient(stalls, ok, clock):
             assert server.seen == 3
     finally:
         server.close()
+
+
+@responses.activate
+def test_connectors_share_one_cookieless_session_per_host():
+    from connectors.mastodon import MastodonConnector
+
+    a = MastodonConnector({"base_url": "https://school.social"})
+    b = MastodonConnector({"base_url": "https://school.social"})
+    other = MastodonConnector({"base_url": "https://other.social"})
+    ca, cb = a.client("https://school.social", token="t1"), b.client("https://school.social", token="t2")
+    assert ca.session is cb.session
+    assert other.client("https://other.social").session is not ca.session
+    responses.get("https://school.social/api/v1/x", json={}, headers={"Set-Cookie": "_session_id=abc; path=/"})
+    ca.get_json("/api/v1/x")
+    cb.get_json("/api/v1/x")
+    assert "Cookie" not in responses.calls[1].request.headers
+    assert responses.calls[1].request.headers["Authorization"] == "Bearer t2"
