@@ -375,6 +375,9 @@ class BlueskyConnector(ApiConnector):
 
 
 def _safe_url(uri: str) -> str | None:
+    """The web address of a post URI; None for anything else (a liked feed generator, a list)."""
+    if "/app.bsky.feed.post/" not in uri:
+        return None
     try:
         return post_url(uri)
     except ValueError:
