@@ -174,7 +174,9 @@ class LexicalChecker(Checker):
         confidence = "low"
         details = []
         for scan, sig, extra in found:
-            for h in sig.terms + sig.cues:
+            # Evidence (and so the fingerprint) is the words that break the rule; the context that
+            # made them count (cues) is explanation, so a lexicon edit does not reopen a finding.
+            for h in sig.terms:
                 spans.append(Span(scan.field, h.start, h.end, scan.text[h.start:h.end]))
             spans.extend(extra)
             words.extend(scan.text[h.start:h.end] for h in sig.terms)
@@ -186,7 +188,11 @@ class LexicalChecker(Checker):
                 conf = lower_confidence(conf)
             if CONFIDENCES.index(conf) < CONFIDENCES.index(confidence):
                 confidence = conf
-            details.append({"field": scan.field, **sig.explanation()})
+            detail = {"field": scan.field, **sig.explanation()}
+            if sig.cues:
+                detail["cue_spans"] = [{"start": h.start, "end": h.end, "text": scan.text[h.start:h.end]}
+                                       for h in sorted(sig.cues)]
+            details.append(detail)
         spans = _outermost(spans)
         words = [s.text for s in spans if s.text in words]
         uniq = list(dict.fromkeys(w.strip() for w in words))
