@@ -73,7 +73,7 @@ _PLAIN = "auditor-plain-fold"
 codecs.register_error(_PLAIN, _plain_or_give_up)
 
 
-def _ascii_view(text: str) -> str | None:
+def ascii_view(text: str) -> str | None:
     """`text` with each non-ASCII character replaced by its one-character ASCII fold (a space for a
     separator), or None when some character has none. Same length, so offsets carry over."""
     if text.isascii():
@@ -90,7 +90,7 @@ def spaced(text: str) -> str:
 
     The padding lets a matcher test word boundaries without special cases at the ends.
     """
-    plain = _ascii_view(text)
+    plain = ascii_view(text)
     if plain is not None:  # the common case, several times faster than the regex below
         return " " + " ".join(plain.translate(_ASCII_SPACED).split()) + " "
     return " " + _SEPARATORS.sub(" ", fold(text)).strip() + " "
@@ -121,7 +121,7 @@ class Folded:
 
 def fold_with_offsets(original: str) -> Folded:
     """spaced(original) plus the offset map; call it only for a text worth quoting."""
-    plain = _ascii_view(original)
+    plain = ascii_view(original)
     if plain is not None:  # every character folds to itself or to a separator: map word runs
         origin = [0]
         for m in _ASCII_WORD.finditer(plain):

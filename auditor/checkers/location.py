@@ -15,7 +15,7 @@ from auditor.checkers.privacy_texts import (AT, FR_STREET, LANDMARK, STREET, TIM
                                             text_views)
 from auditor.findings import Span
 from auditor.items import content_views
-from auditor.text import fold, sentences
+from auditor.text import ascii_view, fold, sentences
 
 CLAUSE = "§4 Privacy and Confidentiality"
 
@@ -451,9 +451,10 @@ def _may_be_whereabouts(view: TextView) -> bool:
     if t & TRIP:
         return True
     if t & (VENUE | LANDMARK):
-        text = view.text
-        # A venue is named with capitals ("Riverside Arena"); "the library" names no place.
-        if not text.isascii() or any(w.capitalize() in text or w.upper() in text for w in view.places):
+        # A venue is named with capitals ("Riverside Arena"); "the library" names no place. The
+        # venue words are folded ("theatre"), so look in the text with its accents folded too.
+        plain = ascii_view(view.text)
+        if plain is None or any(w.capitalize() in plain or w.upper() in plain for w in view.places):
             return True
     return bool(t & AT) and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))
 
