@@ -138,9 +138,13 @@ def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:
 
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
     """The item's texts (profile name and bio for a profile item), prepared once per item."""
-    slot = ctx._cache.get("_privacy_text_views")
-    if slot is not None and slot[0] is item:
+    slot = ctx.cached("privacy_text_views", _new_slot)
+    if slot[0] is item:
         return slot[1]
     views = tuple(_view(f, t, v) for f, t, v in raw_texts(item))
-    ctx._cache["_privacy_text_views"] = (item, views)
+    slot[0], slot[1] = item, views
     return views
+
+
+def _new_slot() -> list:
+    return [None, ()]
