@@ -51,3 +51,5 @@ def test_views_are_prepared_once_per_item_and_carry_triggers():
     assert view.triggers & STREET and view.places == ("museum",)
     other = dict(item, id="2")
     assert text_views(other, ctx) is not first
+    other["text"] = "changed in place"  # the same dict with new words is prepared again
+    assert text_views(other, ctx)[0].text == "changed in place"
