@@ -8,7 +8,7 @@ or clock time means no "where students will be". Only the rare text that passes 
 the rule's full regular expressions.
 
 The prepared views of the last item are kept in the CheckContext (one slot, keyed by the identity
-of the item and of its text objects), which is how the rules share them without the engine knowing.
+of the item and of its main text), which is how the rules share them without the engine knowing.
 """
 
 from __future__ import annotations
@@ -139,14 +139,22 @@ def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
     """The item's texts (profile name and bio for a profile item), prepared once per item."""
     slot = ctx.cached("privacy_text_views", _new_slot)
-    raw = raw_texts(item)
-    texts = tuple(t for _f, t, _v in raw)
-    # The same item object with the same text objects: computed by the rule that ran before.
-    if slot[0] is item and len(slot[2]) == len(texts) and all(a is b for a, b in zip(slot[2], texts)):
+    key = _key_text(item)
+    # The same item object with the same text object: computed by the rule that ran before.
+    if slot[0] is item and slot[2] is key:
         return slot[1]
-    views = tuple(_view(f, t, v) for f, t, v in raw)
-    slot[0], slot[1], slot[2] = item, views, texts
+    views = tuple(_view(f, t, v) for f, t, v in raw_texts(item))
+    slot[0], slot[1], slot[2] = item, views, key
     return views
+
+
+def _key_text(item: dict):
+    """The object whose identity says the item's words are unchanged (its own text, or the liked
+    post's, or the followed account's bio)."""
+    if "text" in item:
+        return item["text"]
+    inner = item.get("post") or item.get("target")
+    return inner.get("text", inner.get("bio")) if isinstance(inner, dict) else item.get("bio")
 
 
 def _new_slot() -> list:
