@@ -1,7 +1,7 @@
 """"Audit now": the console only queues a request; the serving process (`auditor serve`) runs it.
 
-`run_next` does what the serving process does for one request (through the same queue functions),
-for tests and for running the console without `auditor serve`.
+The page that shows an audit's progress reads the request row and the results of the run the
+serving process attached to it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditor import queue
-from auditor.runtime import Runtime
 from auditor.store import models as m
 
 ACTIVE = ("queued", "running")
@@ -48,25 +47,3 @@ def run_results(session: Session, run_id: int | None) -> list[m.ScanAccountResul
         return []
     return list(session.scalars(select(m.ScanAccountResult).where(m.ScanAccountResult.run_id == run_id)
                                 .order_by(m.ScanAccountResult.id)))
-
-
-def run_next(runtime: Runtime, owner: str = "console", claim_seconds: int = 3600) -> m.ScanRequest | None:
-    """Claim the oldest queued request and run it to the end, as `auditor serve` does; None if the
-    queue is empty."""
-    from auditor.scan import Scanner
-
-    db = runtime.db
-    claimed = queue.claim_next(db, owner, claim_seconds=claim_seconds)
-    if claimed is None:
-        return None
-    try:
-        Scanner(runtime).run(trigger="on-demand", requested_by=claimed.requested_by, school=claimed.school_code,
-                             account=claimed.account_key,
-                             run_hook=lambda run_id: queue.attach_run(db, claimed.id, run_id))
-        queue.finish(db, claimed.id, owner, "done")
-    except Exception as exc:  # noqa: BLE001 - the request records why it failed
-        queue.finish(db, claimed.id, owner, "failed", str(exc)[:500])
-    with db.session() as s:
-        req = s.get(m.ScanRequest, claimed.id)
-        s.expunge(req)
-    return req

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from auditor import users
 from auditor.store import models as m
 from auditor.web import create_app
-from auditor.web.audits import run_next
+from auditor.scheduler import Service
 from tests.auditor.web.board import PASSWORD, PEOPLE, fast_hasher, platforms_toml, populate, web_toml
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,17 +35,17 @@ def _need_chromium() -> None:
 
 
 class QueueWorker(threading.Thread):
-    """Stands in for `auditor serve`: runs each queued on-demand request."""
+    """The queue job of `auditor serve`, polled often: runs each queued on-demand request."""
 
     def __init__(self, rt):
         super().__init__(daemon=True)
-        self.rt, self.stop, self.errors = rt, threading.Event(), []
+        self.service = Service(rt, owner="e2e-serve")
+        self.stop, self.errors = threading.Event(), []
 
     def run(self):
         while not self.stop.is_set():
             try:
-                while run_next(self.rt, owner="e2e-worker") is not None:
-                    pass
+                self.service.job_queue()
             except Exception as exc:  # noqa: BLE001 - reported by the test
                 self.errors.append(exc)
             self.stop.wait(0.2)
