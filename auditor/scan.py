@@ -8,7 +8,8 @@ The rules that keep an audit trustworthy live here:
 - a finding seen again keeps its review state; one whose item was read again and no longer breaks
   the rule becomes `gone`; one whose item left a complete listing becomes `removed`.
 Platforms are scanned concurrently (one thread per platform), accounts of one platform in turn,
-so one platform's trouble never stalls another's.
+so one platform's trouble never stalls another's. When `stop` is set (SIGTERM), the accounts in
+progress are finished and no new one is started; the run is recorded as interrupted.
 """
 
 from __future__ import annotations
@@ -341,8 +342,6 @@ class Scanner:
             self._store_page(page, account_id, run_id, engine, outcome, keep_cursor=snapshot)
             seen.item_ids |= page.coverage.item_ids
             seen.complete_types |= page.coverage.complete_types
-            if self.stop.is_set():
-                raise ConnectorError("interrupted; resumes from the stored cursor next run")
         if seen.complete_types and not snapshot:
             self._mark_removed(account_id, seen)
 

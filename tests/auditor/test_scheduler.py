@@ -58,8 +58,10 @@ class Gate(Connector):
         self.calls.append(account.handle)
         self.entered.set()
         assert self.release.wait(30), "test never released the gate"
-        yield Page([{"type": "post", "platform": "x", "account": account.handle, "id": f"x:{account.handle}:1",
-                     "created_at": "2026-11-01T00:00:00Z", "text": "a forbidden word"}], {"n": 1}, Coverage())
+        for n in (1, 2):
+            yield Page([{"type": "post", "platform": "x", "account": account.handle,
+                         "id": f"x:{account.handle}:{n}", "created_at": "2026-11-01T00:00:00Z",
+                         "text": "a forbidden word"}], {"n": n}, Coverage())
 
 
 def factory(connector: Connector | None = None):
@@ -231,12 +233,12 @@ def test_stop_finishes_the_account_in_progress_and_records_the_run_interrupted(d
     assert run.status == "interrupted" and run.finished_at is not None
     with rt.db.session() as s:
         results = list(s.scalars(select(m.ScanAccountResult).where(m.ScanAccountResult.run_id == run.id)))
-        # The account in progress stops at its next page boundary (auditor/scan.py): what was read is
-        # committed with its cursor, the rest resumes next run; no other account is started.
-        assert [(r.account.handle, r.message) for r in results] == [
-            ("NorthgateHS", "interrupted; resumes from the stored cursor next run")]
-        assert s.scalar(select(func.count(m.StoredItem.id))) == 1
-        assert s.scalar(select(m.Account).where(m.Account.handle == "NorthgateHS")).cursor == {"n": 1}
+        # The account in progress is finished (all its pages, its status untouched by the stop);
+        # no other account is started.
+        assert [(r.account.handle, r.outcome) for r in results] == [("NorthgateHS", "ok")]
+        assert s.scalar(select(func.count(m.StoredItem.id))) == 2
+        acc = s.scalar(select(m.Account).where(m.Account.handle == "NorthgateHS"))
+        assert acc.cursor == {"n": 2} and acc.status == "ok"
         assert s.scalar(select(func.count(m.Account.id)).where(m.Account.lease_owner.is_not(None))) == 0
     assert scheduler._current is None
 
