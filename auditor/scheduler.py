@@ -140,7 +140,7 @@ class Service:
             log.info("job %s: next run %s", job.id, job.next_run_time)
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop scanners at their next page boundary, then wait for running jobs to end."""
+        """Ask scanners to stop after the accounts in progress, then wait for running jobs to end."""
         global _current
         self.stop.set()
         if self.scheduler.running:
