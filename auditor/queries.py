@@ -3,7 +3,7 @@ on the server side so a principal never sees another school's data."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from auditor.findings import severity_rank
@@ -53,11 +53,10 @@ def accounts_in(session: Session, school: str | None = None, active_only: bool =
 
 def last_results(session: Session, account_ids: list[int]) -> dict[int, m.ScanAccountResult]:
     """The most recent scan outcome per account."""
-    out: dict[int, m.ScanAccountResult] = {}
     if not account_ids:
-        return out
-    rows = session.scalars(select(m.ScanAccountResult).where(m.ScanAccountResult.account_id.in_(account_ids))
-                           .order_by(m.ScanAccountResult.id))
-    for r in rows:
-        out[r.account_id] = r
-    return out
+        return {}
+    # Only the newest row per account is read: results pile up with every nightly scan.
+    newest = (select(func.max(m.ScanAccountResult.id)).where(m.ScanAccountResult.account_id.in_(account_ids))
+              .group_by(m.ScanAccountResult.account_id))
+    rows = session.scalars(select(m.ScanAccountResult).where(m.ScanAccountResult.id.in_(newest)))
+    return {r.account_id: r for r in rows}

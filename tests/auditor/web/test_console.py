@@ -213,3 +213,16 @@ def test_bulk_review_refuses_oversized_batches(sqlite_console):
     assert resp.status_code == 400
     with rt.db.session() as s:
         assert not s.scalar(select(m.ReviewEntry))
+
+
+def test_dashboard_outcome_is_the_newest_scan_of_each_account(console):
+    from auditor.queries import last_results
+    from auditor.scan import Scanner
+    rt, _app = console
+    second = Scanner(rt).run(trigger="cli", requested_by="test", school="MCSS").run_id
+    with rt.db.session() as s:
+        ids = list(s.scalars(select(m.Account.id)))
+        newest = last_results(s, ids)
+        school_of = dict(s.execute(select(m.Account.id, m.School.code).join(m.School)).all())
+        assert set(newest) == set(ids)
+        assert all((r.run_id == second) == (school_of[a] == "MCSS") for a, r in newest.items())
