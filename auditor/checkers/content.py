@@ -170,17 +170,14 @@ class LexicalChecker(Checker):
     def _finding(self, item: dict, via: str | None,
                  found: list[tuple[TextScan, Signal, list[Span]]]) -> Finding:
         spans: list[Span] = []
-        words: list[str] = []
         confidence = "low"
         details = []
         for scan, sig, extra in found:
             # Evidence (and so the fingerprint) is the words that break the rule; the context that
             # made them count (cues) is explanation, so a lexicon edit does not reopen a finding.
-            for h in sig.terms:
-                spans.append(Span(scan.field, h.start, h.end, scan.text[h.start:h.end]))
+            field, text = scan.field, scan.text
+            spans.extend(Span(field, h.start, h.end, text[h.start:h.end]) for h in sig.terms)
             spans.extend(extra)
-            words.extend(scan.text[h.start:h.end] for h in sig.terms)
-            words.extend(x.text for x in extra)
             # A strong entry, or a weak one with a real cue, carries the rule's confidence; weak
             # entries that only had each other or minor cues one step less.
             conf = self.confidence if sig.strong or sig.cued else lower_confidence(self.confidence)
@@ -193,9 +190,9 @@ class LexicalChecker(Checker):
                 detail["cue_spans"] = [{"start": h.start, "end": h.end, "text": scan.text[h.start:h.end]}
                                        for h in sorted(sig.cues)]
             details.append(detail)
-        spans = _outermost(spans)
-        words = [s.text for s in spans if s.text in words]
-        uniq = list(dict.fromkeys(w.strip() for w in words))
+        if len(spans) > 1:
+            spans = _outermost(spans)
+        uniq = list(dict.fromkeys(s.text.strip() for s in spans))
         endorsed = f" ({_VIA_WORDS[via]} content)" if via else ""
         reason = f"{self.reason_prefix}{endorsed}: " + ", ".join(repr(w) for w in uniq[:6])
         # `key`: the same words said and endorsed in one item are two findings, not one.
