@@ -146,3 +146,30 @@ def test_serve_stops_on_sigint_and_refuses_to_start_without_the_roster_key(tmp_p
     (tmp_path / "auditor.key").unlink()
     missing = subprocess.run(auditor_cmd(cfg, "serve"), env=env, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "key" in missing.stderr.lower()
+
+
+def test_serve_can_carry_the_web_console(tmp_path):
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path / 'serve.db'}",
+                       '[schedule]\nnightly_scan = ""\nweekly_summary = ""\nretention = ""\n'
+                       f'[web]\nhost = "127.0.0.1"\nport = {port}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_")}
+    log = tmp_path / "serve.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(auditor_cmd(cfg, "serve", "--web"), env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        assert wait_for(lambda: "auditor serve: running" in log.read_text(), timeout=60, proc=proc), log.read_text()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as resp:
+            assert resp.status == 200 and b"Sign in" in resp.read()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert rc == 0, log.read_text()
