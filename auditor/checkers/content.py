@@ -172,6 +172,7 @@ class LexicalChecker(Checker):
         spans: list[Span] = []
         confidence = "low"
         details = []
+        context: list[str] = []
         for scan, sig, extra in found:
             # Evidence (and so the fingerprint) is the words that break the rule; the context that
             # made them count (cues) is explanation, so a lexicon edit does not reopen a finding.
@@ -185,6 +186,8 @@ class LexicalChecker(Checker):
                 conf = lower_confidence(conf)
             if CONFIDENCES.index(conf) < CONFIDENCES.index(confidence):
                 confidence = conf
+            if not sig.strong:
+                context.extend(text[h.start:h.end].strip() for h in sorted(sig.cues))
             detail = {"field": scan.field, **sig.explanation()}
             if sig.cues:
                 detail["cue_spans"] = [{"start": h.start, "end": h.end, "text": scan.text[h.start:h.end]}
@@ -195,6 +198,8 @@ class LexicalChecker(Checker):
         uniq = list(dict.fromkeys(s.text.strip() for s in spans))
         endorsed = f" ({_VIA_WORDS[via]} content)" if via else ""
         reason = f"{self.reason_prefix}{endorsed}: " + ", ".join(repr(w) for w in uniq[:6])
+        if context:  # the words that made weak ones count, so a reviewer sees why
+            reason += " (with " + ", ".join(repr(w) for w in list(dict.fromkeys(context))[:4]) + ")"
         # `key`: the same words said and endorsed in one item are two findings, not one.
         return self.finding(item, reason=reason, spans=spans, via=via, confidence=confidence,
                             explanation={"signals": details}, key=f"via:{via}" if via else "")
