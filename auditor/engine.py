@@ -64,6 +64,8 @@ class Engine:
             ctx.policy = self.policy.data
 
     def _apply_policy(self, findings: Iterable[Finding]) -> list[Finding]:
+        if not self._allow and not self.policy.severity:  # nothing to apply: the common case
+            return list(findings)
         out = []
         for f in findings:
             if any(a.matches(f) for a in self._allow):
@@ -74,8 +76,11 @@ class Engine:
 
     def check_item(self, item: dict) -> list[Finding]:
         found: list[Finding] = []
+        ctx = self.ctx
         for checker in self._by_type.get(item.get("type", ""), ()):
-            found.extend(checker.check(item, self.ctx))
+            found.extend(checker.check(item, ctx))
+        if not found:  # most items: nothing to dedupe or to apply the policy to
+            return found
         return self._apply_policy(_dedupe(found))
 
     def check_items(self, items: Iterable[dict]) -> Iterator[tuple[dict, list[Finding]]]:
@@ -92,9 +97,12 @@ class Engine:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
+    if len(findings) < 2:
+        return findings
     seen, out = set(), []
     for f in findings:
-        if f.fingerprint not in seen:
-            seen.add(f.fingerprint)
+        fp = f.fingerprint  # a SHA-256 over normalised evidence: computed once per finding
+        if fp not in seen:
+            seen.add(fp)
             out.append(f)
     return out

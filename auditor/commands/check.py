@@ -43,7 +43,8 @@ def command(ctx: click.Context, items: str, roster: str | None, schools: str | N
     except (ItemError, RegistryError, ConfigError, PolicyError, CheckerLoadError) as exc:
         _fail(str(exc))
     if fmt == "json":
-        json.dump([f.to_dict() for f in findings], sys.stdout, ensure_ascii=False)
+        # json.dumps, not json.dump: only the one-shot encoder is the C one (several times faster).
+        sys.stdout.write(json.dumps([f.to_dict() for f in findings], ensure_ascii=False))
         sys.stdout.write("\n")
         return
     if not findings:
