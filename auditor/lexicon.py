@@ -435,7 +435,19 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
     terms: list[Hit] = list(strong)
     used: dict[tuple[int, int], Hit] = {}
     cued = False
-    if weak:
+    if weak and section.scope == "text":
+        # Everything is "near" everything: decide once for all weak entries (the common case).
+        cues = by_group.get("cue", [])
+        minors = by_group.get("minor", [])
+        enough_minors = len({x.entry for x in minors}) > 1
+        paired = section.pairs and any(
+            a.entry != b.entry and (a.end <= b.start or b.end <= a.start) for a in weak for b in weak)
+        if cues or enough_minors or paired:
+            terms.extend(weak)
+            cued = bool(cues)
+            for x in cues + (minors if enough_minors else []):
+                used[(x.start, x.end)] = x
+    elif weak:
         cues = by_group.get("cue", [])
         minors = by_group.get("minor", [])
         near_cue = _near(section, text, weak, cues)
