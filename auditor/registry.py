@@ -91,27 +91,40 @@ class Registry:
 
 
 def _read_rows(path: Path, columns: tuple[str, ...], required: tuple[str, ...], problems: list[str]):
-    """Yield (line number, row dict) for a CSV; header problems are recorded, not raised."""
+    """Yield (line number, row dict) for a CSV; header problems are recorded, not raised.
+
+    Rows are read with csv.reader and a column-index map rather than csv.DictReader: a 50,000-row
+    roster is parsed several times faster, with DictReader's semantics kept (blank lines skipped, a
+    short row's missing fields empty, a long row reported, a repeated header column's last value).
+    """
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         problems.append(f"{path}: cannot read: {exc.strerror or exc}")
         return
     with fh:
+        reader = csv.reader(fh)
         try:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
+            header = next(reader, None) or []
             missing = [c for c in required if c not in header]
             if missing:
                 problems.append(f"{path}:1: header: missing column(s) {', '.join(missing)}; "
                                 f"expected {','.join(columns)}")
                 return
+            index = {name: i for i, name in enumerate(header) if name in columns}  # last one wins
+            wanted = tuple(index.items())
+            width = len(header)
             for row in reader:
-                line = reader.line_num
-                if None in row:
-                    problems.append(f"{path}:{line}: row: more fields than the header has")
+                if not row:
                     continue
-                yield line, {k: (v or "").strip() for k, v in row.items() if k in columns}
+                n = len(row)
+                if n > width:
+                    problems.append(f"{path}:{reader.line_num}: row: more fields than the header has")
+                    continue
+                if n == width:
+                    yield reader.line_num, {k: row[i].strip() for k, i in wanted}
+                else:
+                    yield reader.line_num, {k: row[i].strip() if i < n else "" for k, i in wanted}
         except UnicodeDecodeError:
             problems.append(f"{path}: encoding: expected UTF-8")
         except csv.Error as exc:
@@ -176,10 +189,22 @@ def parse_accounts(path: Path, school_codes: set[str], problems: list[str]) -> l
 
 def parse_roster(path: Path, school_codes: set[str], problems: list[str]) -> list[Student]:
     students, seen = [], set()
+    name = str(path)
     for line, row in _read_rows(path, ROSTER_COLUMNS, ROSTER_COLUMNS[:3] + ("school",), problems):
-        where = f"{path}:{line}"
-        start = len(problems)
+        # Runs once per student (50,000 on a large board): the usual row takes the straight path
+        # below, and only a row with a doubtful field goes through the checks that word a problem.
         sid = row["student_id"]
+        consent = (row.get("media_consent") or "unknown").lower()
+        flag = (row.get("safety_flag") or "no").lower()
+        raw_handles = row.get("handles")
+        if (sid and sid not in seen and row["first_name"] and row["last_name"] and row["school"] in school_codes
+                and consent in CONSENT_VALUES and flag in ("yes", "no") and not raw_handles):
+            seen.add(sid)
+            students.append(Student(sid, row["first_name"], row["last_name"], row.get("preferred_name", ""),
+                                    row["school"], row.get("grade", ""), consent, flag == "yes", []))
+            continue
+        where = f"{name}:{line}"
+        start = len(problems)
         if not sid:
             problems.append(f"{where}: student_id: expected an identifier")
         elif sid in seen:
@@ -189,22 +214,20 @@ def parse_roster(path: Path, school_codes: set[str], problems: list[str]) -> lis
                 problems.append(f"{where}: {col}: expected a name")
         if row["school"] not in school_codes:
             problems.append(f"{where}: school: expected a code from schools.csv, got {row['school']!r}")
-        consent = (row.get("media_consent") or "unknown").lower()
         if consent not in CONSENT_VALUES:
             problems.append(f"{where}: media_consent: expected yes, no or unknown")
-        flag = (row.get("safety_flag") or "no").lower()
         if flag not in ("yes", "no"):
             problems.append(f"{where}: safety_flag: expected yes or no")
         handles = []
-        for h in (row.get("handles") or "").split(";"):
+        for h in (raw_handles or "").split(";"):
             h = h.strip()
             if not h:
                 continue
-            plat, sep, name = h.partition(":")
-            if not sep or plat not in PLATFORMS or not name.strip():
+            plat, sep, handle = h.partition(":")
+            if not sep or plat not in PLATFORMS or not handle.strip():
                 problems.append(f"{where}: handles: expected platform:handle entries separated by ';', got {h!r}")
                 continue
-            handles.append((plat, name.strip()))
+            handles.append((plat, handle.strip()))
         if len(problems) > start:
             continue
         seen.add(sid)
