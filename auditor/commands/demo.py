@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
 from auditor.commands._common import clean_errors
@@ -31,5 +34,6 @@ def command(directory: str | None) -> None:
                    + (f", {o.items_read} items" if o else "") + (f" ({o.message})" if o and o.message else ""))
     click.echo("findings needing attention: " + ", ".join(f"{k} {v}" for k, v in report.by_severity.items() if v))
     click.echo("by category: " + ", ".join(f"{k} {v}" for k, v in report.by_category.items()))
-    click.echo(f"try: AUDITOR_CONFIG={result.config} auditor findings list")
+    exe = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0].endswith("auditor") else "auditor"
+    click.echo(f"try: AUDITOR_CONFIG={result.config} {exe} findings list")
     click.echo(f"report: {result.report}")
