@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from connectors.base import AccountRef, Coverage, Page, TransientError, resolve_credential
-from connectors.graph import GraphSession, next_after, shared_usage
+from connectors.base import AccountRef, Coverage, Page, resolve_credential
+from connectors.graph import GraphSession, read_newest_first, shared_usage
 from connectors.http import ApiConnector
 from connectors.newest_first import NewestFirstPass, iso_utc
 
@@ -52,34 +52,13 @@ class FacebookConnector(ApiConnector):
         listing = first.get("published_posts") or {}
         pending: list[dict] = [profile]
         coverage = Coverage(item_ids={profile["id"]}, complete_types={"profile"})
-        cursors_seen: set[str | None] = set()
-        while True:
-            handed: list[str] = []
-            stop = False
-            for raw in listing.get("data") or []:
-                post_id = str(raw.get("id") or "")
-                when = iso_utc(raw.get("created_time"))
-                if not post_id:
-                    continue
-                if walk.is_older_than_mark(when):
-                    stop = True
-                    break
-                if walk.wanted(post_id, when):
-                    post = page_post(account.handle, raw)
-                    pending.append(post)
-                    coverage.item_ids.add(post["id"])
-                    handed.append(post_id)
-            after = None if stop else next_after(listing)
-            if after is not None and after in cursors_seen:
-                raise TransientError(f"{PLATFORM}: paging cursor repeated; stopping this read")
-            cursors_seen.add(after)
-            if after is None:
-                yield Page(pending, walk.final_cursor(**base), coverage, graph.take_calls())
-                return
-            yield Page(pending, walk.page_cursor(handed, **base), coverage, graph.take_calls())
-            pending, coverage = [], Coverage()
-            listing = graph.get(f"{page_id}/published_posts",
-                                {"fields": POST_FIELDS, "limit": self.page_size, "after": after}, endpoint="posts")
+        yield from read_newest_first(
+            PLATFORM, graph, walk, listing, time_field="created_time",
+            to_item=lambda raw: page_post(account.handle, raw),
+            next_listing=lambda after: graph.get(f"{page_id}/published_posts",
+                                                 {"fields": POST_FIELDS, "limit": self.page_size, "after": after},
+                                                 endpoint="posts"),
+            pending=pending, coverage=coverage, base=base)
 
 
 def page_profile(handle: str, page: dict) -> dict:

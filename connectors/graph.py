@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from connectors.base import AuthError, ConnectorError, NotFound, RateLimited, TransientError
+from connectors.base import AuthError, ConnectorError, Coverage, NotFound, Page, RateLimited, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -223,3 +224,43 @@ def next_after(listing: dict) -> str | None:
     if not paging.get("next"):
         return None
     return (paging.get("cursors") or {}).get("after")
+
+
+def read_newest_first(platform: str, graph: "GraphSession", walk, listing: dict, *, time_field: str,
+                      to_item: Callable[[dict], dict], next_listing: Callable[[str], dict],
+                      pending: list[dict], coverage: Coverage, base: dict[str, Any]) -> Iterator[Page]:
+    """Page through a newest-first Graph edge (a Page's posts, an Instagram user's media).
+
+    A pass stops at the first entry older than the last complete pass (`walk`, a
+    connectors.newest_first.NewestFirstPass); each page carries the cursor that is safe once its
+    items are stored, and a repeated `after` cursor ends the read instead of looping.
+    """
+    from connectors.newest_first import iso_utc
+
+    cursors_seen: set[str | None] = set()
+    while True:
+        handed: list[str] = []
+        stop = False
+        for raw in listing.get("data") or []:
+            raw_id = str(raw.get("id") or "")
+            when = iso_utc(raw.get(time_field))
+            if not raw_id:
+                continue
+            if walk.is_older_than_mark(when):
+                stop = True
+                break
+            if walk.wanted(raw_id, when):
+                item = to_item(raw)
+                pending.append(item)
+                coverage.item_ids.add(item["id"])
+                handed.append(raw_id)
+        after = None if stop else next_after(listing)
+        if after is not None and after in cursors_seen:
+            raise TransientError(f"{platform}: paging cursor repeated; stopping this read")
+        cursors_seen.add(after)
+        if after is None:
+            yield Page(pending, walk.final_cursor(**base), coverage, graph.take_calls())
+            return
+        yield Page(pending, walk.page_cursor(handed, **base), coverage, graph.take_calls())
+        pending, coverage = [], Coverage()
+        listing = next_listing(after)

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import AccountRef, Coverage, NotFound, Page, TransientError, resolve_credential
-from connectors.graph import GraphSession, next_after, shared_usage
+from connectors.base import AccountRef, Coverage, NotFound, Page, resolve_credential
+from connectors.graph import GraphSession, read_newest_first, shared_usage
 from connectors.http import ApiConnector
 from connectors.newest_first import NewestFirstPass, iso_utc
 
@@ -54,34 +54,13 @@ class InstagramConnector(ApiConnector):
         listing = first.get("media") or {}
         pending: list[dict] = [profile]
         coverage = Coverage(item_ids={profile["id"]}, complete_types={"profile"})
-        cursors_seen: set[str | None] = set()
-        while True:
-            handed: list[str] = []
-            stop = False
-            for media in listing.get("data") or []:
-                media_id = str(media.get("id") or "")
-                when = iso_utc(media.get("timestamp"))
-                if not media_id:
-                    continue
-                if walk.is_older_than_mark(when):
-                    stop = True
-                    break
-                if walk.wanted(media_id, when):
-                    post = media_post(account.handle, media)
-                    pending.append(post)
-                    coverage.item_ids.add(post["id"])
-                    handed.append(media_id)
-            after = None if stop else next_after(listing)
-            if after is not None and after in cursors_seen:
-                raise TransientError(f"{PLATFORM}: paging cursor repeated; stopping this read")
-            cursors_seen.add(after)
-            if after is None:
-                yield Page(pending, walk.final_cursor(**base), coverage, graph.take_calls())
-                return
-            yield Page(pending, walk.page_cursor(handed, **base), coverage, graph.take_calls())
-            pending, coverage = [], Coverage()
-            listing = graph.get(f"{user_id}/media", {"fields": MEDIA_FIELDS, "limit": self.page_size, "after": after},
-                                endpoint="media")
+        yield from read_newest_first(
+            PLATFORM, graph, walk, listing, time_field="timestamp",
+            to_item=lambda raw: media_post(account.handle, raw),
+            next_listing=lambda after: graph.get(f"{user_id}/media",
+                                                 {"fields": MEDIA_FIELDS, "limit": self.page_size, "after": after},
+                                                 endpoint="media"),
+            pending=pending, coverage=coverage, base=base)
 
     def user_id(self, graph: GraphSession, account: AccountRef, known: str | None) -> str:
         if account.platform_user_id:
