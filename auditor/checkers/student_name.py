@@ -52,23 +52,29 @@ class Mention:
 
 
 class RosterMatcher:
-    """Every roster name in one automaton. A key's value is (key length, codes), each code packing
-    a student's index and the form (index * 4 + form number), which keeps a 50,000-student roster
-    to one small tuple per distinct key."""
+    """Every roster name in two automata: "first last" and "last first" in one, searched in every
+    text; the hashtag form ("firstlast") in the other, built the first time a text has a '#' and
+    searched only in such texts (it can only count inside a hashtag). A key's value is (key length,
+    codes), each code packing a student's index and the form (index * 4 + form number), which keeps
+    a 50,000-student roster to one small tuple per distinct key."""
 
     FORMS = (FORWARD, REVERSED, JOINED)
 
     def __init__(self, students: list[Student]):
         self.students = students
-        auto = ahocorasick.Automaton()
-        keys: dict[str, list[int]] = {}
-        tokens: dict[str, tuple[str, ...]] = {}  # rosters repeat names: fold each spelling once
+        spaced_keys: dict[str, int | list[int]] = {}
+        joined_keys: dict[str, int | list[int]] = {}
+        # Rosters repeat names: fold each spelling once, as (words with spaces, words run together).
+        forms: dict[str, tuple[str, str]] = {}
 
-        def words_of(name: str) -> tuple[str, ...]:
-            got = tokens.get(name)
+        def add(keys: dict, key: str, code: int) -> None:
+            got = keys.get(key)
             if got is None:
-                got = tokens[name] = tuple(name_tokens(name))
-            return got
+                keys[key] = code  # most keys belong to one student: no list for them
+            elif type(got) is int:
+                keys[key] = [got, code]
+            else:
+                got.append(code)
 
         # Everything allocated here lives as long as the matcher: the cyclic GC has nothing to
         # collect, and pausing it makes the build about a third faster on a large roster.
@@ -76,30 +82,46 @@ class RosterMatcher:
         gc.disable()
         try:
             for idx, s in enumerate(students):
-                last = words_of(s.last_name)
-                if not last:
+                last = forms.get(s.last_name)
+                if last is None:
+                    words = name_tokens(s.last_name)
+                    last = forms[s.last_name] = (" ".join(words), "".join(words))
+                if not last[0]:
                     continue
-                code = idx * 4
-                firsts = [words_of(s.first_name)]
+                first = forms.get(s.first_name)
+                if first is None:
+                    words = name_tokens(s.first_name)
+                    first = forms[s.first_name] = (" ".join(words), "".join(words))
+                firsts = (first,)
                 if s.preferred_name:
-                    preferred = words_of(s.preferred_name)
-                    if preferred != firsts[0]:
-                        firsts.append(preferred)
-                for first in firsts:
-                    if not first:
+                    preferred = forms.get(s.preferred_name)
+                    if preferred is None:
+                        words = name_tokens(s.preferred_name)
+                        preferred = forms[s.preferred_name] = (" ".join(words), "".join(words))
+                    if preferred != first:
+                        firsts = (first, preferred)
+                code = idx * 4
+                for f_spaced, f_joined in firsts:
+                    if not f_spaced:
                         continue
-                    keys.setdefault(" ".join(first + last), []).append(code)
-                    keys.setdefault(" ".join(last + first), []).append(code + 1)
-                    keys.setdefault("".join(first + last), []).append(code + 2)
-            for key, codes in keys.items():
-                auto.add_word(key, (len(key), tuple(codes)))
-            self.empty = not keys
-            if not self.empty:
-                auto.make_automaton()
+                    add(spaced_keys, f_spaced + " " + last[0], code)
+                    add(spaced_keys, last[0] + " " + f_spaced, code + 1)
+                    add(joined_keys, f_joined + last[1], code + 2)
+            self.automaton = _automaton(spaced_keys)
         finally:
             if gc_was_on:
                 gc.enable()
-        self.automaton = auto
+        self.empty = not spaced_keys
+        self._joined_keys: dict[str, int | list[int]] | None = joined_keys
+        self._joined = None
+
+    @property
+    def joined_automaton(self):
+        """The hashtag forms, built on first use: a run without hashtags never pays for them."""
+        if self._joined is None:
+            self._joined = _automaton(self._joined_keys or {})
+            self._joined_keys = None
+        return self._joined
 
     def mentions(self, text: str, folded: str | None = None) -> list[Mention]:
         """Roster names in `text`; `folded` is spaced(text) when the caller already has it."""
@@ -107,10 +129,10 @@ class RosterMatcher:
             return []
         if folded is None:
             folded = spaced(text)
-        hits = []
-        for end, (length, values) in self.automaton.iter(folded):
-            start = end - length + 1
-            hits.append((start, end + 1, values))
+        hits = [(end - length + 1, end + 1, values) for end, (length, values) in self.automaton.iter(folded)]
+        if "#" in text:
+            hits += [(end - length + 1, end + 1, values)
+                     for end, (length, values) in self.joined_automaton.iter(folded)]
         if not hits:
             return []
         return self._resolve(text, hits)
@@ -166,6 +188,15 @@ class RosterMatcher:
         comma or capitals it is reported with low confidence."""
         words = text[start:end]
         return "," in words or all(w[:1].isupper() for w in re.split(r"[\s,]+", words) if w)
+
+
+def _automaton(keys: dict[str, int | list[int]]):
+    auto = ahocorasick.Automaton()
+    for key, codes in keys.items():
+        auto.add_word(key, (len(key), (codes,) if type(codes) is int else tuple(codes)))
+    if keys:
+        auto.make_automaton()
+    return auto
 
 
 def _name_case(words: str) -> bool:

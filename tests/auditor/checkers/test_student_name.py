@@ -118,3 +118,14 @@ def test_empty_roster_finds_nothing():
 def test_doubtful_forms_are_reported_with_low_confidence(text, doubt):
     [f] = run(post(text))
     assert f.confidence == "low" and f.explanation["doubt"] == doubt
+
+
+def test_hashtag_forms_are_built_only_when_a_text_has_a_hashtag():
+    ctx = privacy_context()
+    engine = Engine(ctx, checkers=[StudentFullName])
+    assert [f.spans[0].text for f in engine.check_item(post("Go mayachen go, Maya Chen!"))] == ["Maya Chen"]
+    m = sn.matcher(ctx)
+    assert m._joined is None  # no '#' yet: "mayachen" outside a hashtag was never looked up
+    assert [f.spans[0].text for f in engine.check_item(post("Finals! #GoMayaChen"))] == ["#GoMayaChen"]
+    assert m._joined is not None
+    assert [f.spans[0].text for f in engine.check_item(post("#1 mayachen fan"))] == []
