@@ -68,7 +68,9 @@ def _build_triggers():
 
 
 _TRIGGER_AUTOMATON = _build_triggers()
-_KEEP_DIGITS = str.maketrans({i: None for i in range(128) if not chr(i).isdigit()})
+# Every byte but the ASCII digits: deleting them from the UTF-8 bytes leaves just the digits (bytes of
+# non-ASCII characters are all >= 0x80), several times faster than counting in the str.
+_NOT_DIGIT_BYTES = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 
 
 class TextView(NamedTuple):
@@ -91,10 +93,8 @@ def _view(field: str, text: str, via: str | None) -> TextView:
         mask |= kind
         if kind & (VENUE | LANDMARK):
             places.append(word)
-    if text.isascii():
-        digits = len(text.translate(_KEEP_DIGITS))
-    else:
-        digits = sum(map(text.count, "0123456789"))
+    # surrogatepass: JSON may carry a lone surrogate ("\ud83d"); it is not a digit either way.
+    digits = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT_BYTES))
     return TextView(field, text, via, folded, digits, mask, tuple(places))
 
 

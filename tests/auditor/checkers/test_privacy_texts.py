@@ -53,3 +53,14 @@ def test_views_are_prepared_once_per_item_and_carry_triggers():
     assert text_views(other, ctx) is not first
     other["text"] = "changed in place"  # the same dict with new words is prepared again
     assert text_views(other, ctx)[0].text == "changed in place"
+
+
+@pytest.mark.parametrize("text,digits", [
+    ("no digits at all", 0),
+    ("Call 905-555-0123 🎉", 10),
+    ("Zoë's 3rd ٣ ² place", 1),                 # only ASCII digits count (gates, not matchers)
+    ("lone surrogate \ud83d 42", 2),
+])
+def test_views_count_ascii_digits(text, digits):
+    item = {"type": "post", "platform": "x", "account": "a", "id": "d", "text": text}
+    assert text_views(item, CheckContext())[0].digits == digits
