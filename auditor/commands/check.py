@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 
@@ -35,8 +36,16 @@ def command(ctx: click.Context, items: str, roster: str | None, schools: str | N
     """
     try:
         settings = load_settings(ctx.obj.get("config_path") if ctx.obj else None)
-        registry = load_registry(schools=schools, accounts=accounts, roster=roster)
-        engine = build_engine(settings, registry)
+        # The registry and the checkers live until the end: the cyclic GC would only walk them
+        # over and over (a 50,000-student roster), so it is paused while they are built and
+        # they are then frozen out of its sight. Items and findings are collected as usual.
+        gc.disable()
+        try:
+            registry = load_registry(schools=schools, accounts=accounts, roster=roster)
+            engine = build_engine(settings, registry)
+        finally:
+            gc.freeze()
+            gc.enable()
         findings = []
         for item in read_jsonl(items):
             findings.extend(engine.check_item(item))
