@@ -14,7 +14,9 @@ trip), then in the same run:
 2. runs the same command on a one-item file, to show the fixed cost (start-up, roster, automaton);
 3. the baseline: in this process, reads the same JSON Lines, decodes each line, lower-cases its
    texts and passes them through one pyahocorasick automaton of the same names (first or preferred
-   name + last name), timing both the automaton build and the pass.
+   name + last name), timing both the automaton build and the pass. Being in-process, it pays no
+   interpreter start-up while `auditor check` does; the start-up of a bare interpreter importing
+   the baseline's modules is printed beside the ratio, which is still judged without it.
 
 Targets (issue 3): auditor check <= 5x the baseline, peak memory <= 300 MB. Machine: see the
 printed CPU count; figures in the README were taken on 2 cores.
@@ -185,6 +187,16 @@ def baseline(items: Path, roster: Path) -> tuple[float, float, int, float]:
     return built - start, done - built, hits, time.process_time() - cpu
 
 
+def baseline_startup() -> float:
+    """Wall time of starting an interpreter that imports what the baseline uses (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import json, csv, ahocorasick"], check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=50_000)
@@ -223,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
         build, scan, hits, base_cpu = baseline(items, roster)
         base_total = build + scan
+        startup = baseline_startup()
         print(f"auditor check (rules {', '.join(sorted(PRIVACY_TEXT_RULES))}): {wall:.2f} s wall, "
               f"peak RSS {peak_mb:.0f} MB, {len(findings)} findings {dict(sorted(by_rule.items()))}")
         print(f"  of which fixed cost (same command on 1 post: start-up, roster, automaton): {fixed:.2f} s")
@@ -232,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         ratio = wall / base_total
         print(f"ratio auditor check / baseline: {ratio:.2f}x (target <= 5x: {'met' if ratio <= 5 else 'NOT MET'}); "
               f"variable part only: {(wall - fixed) / scan:.2f}x the baseline pass")
+        print(f"  the baseline runs in this process: it pays no interpreter start-up; a bare `python -c "
+              f"'import json, csv, ahocorasick'` takes {startup:.2f} s (ratio counting it in the baseline: "
+              f"{wall / (base_total + startup):.2f}x; the target is judged on the ratio above)")
         print(f"CPU time (not skewed by other processes): auditor check {check_cpu:.2f} s, baseline "
               f"{base_cpu:.2f} s, ratio {check_cpu / base_cpu:.2f}x")
         print(f"peak memory: {peak_mb:.0f} MB (target <= 300 MB: {'met' if peak_mb <= 300 else 'NOT MET'})")
