@@ -294,7 +294,11 @@ class Lexicon:
                                                             for i in trig)
             self.automaton.add_word(key, (shapes, trig, may_signal))
             if may_signal:
-                self._signals.add_word(key, True)
+                # The quick test checks word boundaries only for keys that are nothing but entries:
+                # a short entry such as "ass" is inside many clean words ("class", "pass"), and
+                # those texts should not pay for the full scan. A pattern trigger always counts.
+                bounds = None if trig else tuple({(sh[0], sh[1], sh[2]) for sh in shapes if sh[4]})
+                self._signals.add_word(key, bounds)
         if len(self.automaton):
             self.automaton.make_automaton()
         if len(self._signals):
@@ -320,10 +324,22 @@ class Lexicon:
                 low = low.translate(_FOLD)
         quick = self._quick
         if quick is not None:
-            for _ in quick(low):
+            n = len(low)
+            for end, bounds in quick(low):
+                if bounds is None:
+                    break
+                for length, left, right in bounds:
+                    start = end - length + 1
+                    if left and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                        continue
+                    if right and end + 1 < n and (low[end + 1].isalnum() or low[end + 1] == "_"):
+                        continue
+                    break
+                else:
+                    continue
                 break
             else:
-                return []  # only context words (or nothing): no signal possible
+                return []  # only context words, parts of other words, or nothing: no signal possible
         elif self._empty:
             return []
         raw = []
