@@ -90,7 +90,11 @@ def spaced(text: str) -> str:
 
     The padding lets a matcher test word boundaries without special cases at the ends.
     """
-    plain = ascii_view(text)
+    return spaced_from(text, ascii_view(text))
+
+
+def spaced_from(text: str, plain: str | None) -> str:
+    """spaced(text) for a caller that already has ascii_view(text) as `plain`."""
     if plain is not None:  # the common case, several times faster than the regex below
         return " " + " ".join(plain.translate(_ASCII_SPACED).split()) + " "
     return " " + _SEPARATORS.sub(" ", fold(text)).strip() + " "

@@ -62,6 +62,7 @@ OBFUSCATED_EMAIL = re.compile(
     _LOCAL + r"(?:" + _BR_AT + r"(?P<domain>[A-Za-z0-9\-]+(?:" + _BR_DOT + r"[A-Za-z0-9\-]+)*" + _BR_DOT + _TLD + r")"
     r"|\s+at\s+(?P<domain2>[A-Za-z0-9\-]+(?:" + _WORD_DOT + r"[A-Za-z0-9\-]+)*" + _WORD_DOT + _TLD + r"))",
     re.IGNORECASE)
+_CLOSING_BRACKET = re.compile(r"[\])}>]")
 ROLE_MAILBOXES = frozenset({"info", "contact", "office", "admin", "hello", "support", "help", "inquiries",
                             "enquiries", "media", "press", "noreply", "no-reply", "webmaster"})
 
@@ -219,7 +220,7 @@ class PersonalEmail(Checker):
                     yield from self._judge(item, field, text, via, m.start(), m.end(), m.group("domain"),
                                            text[m.start():m.group().index("@") + m.start()], board)
             # A spelled-out address has " dot " or a bracketed "at": both leave " at "/" dot " folded.
-            if " dot " not in view.folded and not (view.triggers & AT and any(b in text for b in "])}>")):
+            if " dot " not in view.folded and not (view.triggers & AT and _CLOSING_BRACKET.search(text)):
                 continue
             for m in OBFUSCATED_EMAIL.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):

@@ -15,7 +15,7 @@ from auditor.checkers.privacy_texts import (AT, FR_STREET, LANDMARK, STREET, TIM
                                             text_views)
 from auditor.findings import Span
 from auditor.items import content_views
-from auditor.text import ascii_view, fold, sentences
+from auditor.text import fold, sentences
 
 CLAUSE = "§4 Privacy and Confidentiality"
 
@@ -296,6 +296,9 @@ _TOWARD_WORDS = frozenset({"at", "to", "on", "into", "onto", "au", "aux"})
 _ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'", "l’"})
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def _places(sentence: str, offset: int, schools: frozenset[str],
             people: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int, str]]:
     """(start, end, why) of named places in a sentence; offsets are the text's. `people` are spans
@@ -315,7 +318,7 @@ def _places(sentence: str, offset: int, schools: frozenset[str],
         toward = w1 in _TOWARD_WORDS or (article and (w2 in _TOWARD_WORDS or (w1 == "the" and w2 == "for")))
         if m.group().endswith(".") and sentence[end:end + 1].isalnum():  # "Jostens.com": a web address
             continue
-        words = [re.sub(r"['’]s$", "", w.strip(".").lower()) for w in m.group().split()]
+        words = [_POSSESSIVE.sub("", w.strip(".").lower()) for w in m.group().split()]
         destination = going and (
             (w1 in _DESTINATION_WORDS and w2 not in _NOT_GOING)
             or (article and w2 in _DESTINATION_WORDS and w3 not in _NOT_GOING)
@@ -453,7 +456,7 @@ def _may_be_whereabouts(view: TextView) -> bool:
     if t & (VENUE | LANDMARK):
         # A venue is named with capitals ("Riverside Arena"); "the library" names no place. The
         # venue words are folded ("theatre"), so look in the text with its accents folded too.
-        plain = ascii_view(view.text)
+        plain = view.plain
         if plain is None or any(w.capitalize() in plain or w.upper() in plain for w in view.places):
             return True
     return bool(t & AT) and any(m.group()[-1].isupper() for m in _AT_NAME.finditer(view.text))

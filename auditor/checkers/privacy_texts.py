@@ -18,7 +18,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from auditor.checkers.base import CheckContext
-from auditor.text import spaced
+from auditor.text import ascii_view, spaced_from
 
 # Trigger kinds, as bits of TextView.triggers.
 TIME, VENUE, LANDMARK, STREET, FR_STREET, AT, TRIP = 1, 2, 4, 8, 16, 32, 64
@@ -83,10 +83,12 @@ class TextView(NamedTuple):
     digits: int  # how many ASCII digits
     triggers: int  # bits of the trigger kinds present
     places: tuple[str, ...]  # the venue and landmark words found (folded)
+    plain: str | None = None  # auditor.text.ascii_view(text): accents folded, same offsets
 
 
 def _view(field: str, text: str, via: str | None) -> TextView:
-    folded = spaced(text)
+    plain = ascii_view(text)
+    folded = spaced_from(text, plain)
     mask = 0
     places = []
     for _end, (kind, word) in _TRIGGER_AUTOMATON.iter(folded):
@@ -95,7 +97,7 @@ def _view(field: str, text: str, via: str | None) -> TextView:
             places.append(word)
     # surrogatepass: JSON may carry a lone surrogate ("\ud83d"); it is not a digit either way.
     digits = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT_BYTES))
-    return TextView(field, text, via, folded, digits, mask, tuple(places))
+    return TextView(field, text, via, folded, digits, mask, tuple(places), plain)
 
 
 def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:

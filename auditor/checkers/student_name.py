@@ -187,7 +187,7 @@ class RosterMatcher:
         the surname-first order is more often two ordinary words ("young will"), so without a
         comma or capitals it is reported with low confidence."""
         words = text[start:end]
-        return "," in words or all(w[:1].isupper() for w in re.split(r"[\s,]+", words) if w)
+        return "," in words or all(w[:1].isupper() for w in _SPACE_OR_COMMA.split(words) if w)
 
 
 def _automaton(keys: dict[str, int | list[int]]):
@@ -199,9 +199,13 @@ def _automaton(keys: dict[str, int | list[int]]):
     return auto
 
 
+_SPACE_OR_COMMA = re.compile(r"[\s,]+")
+_SEPARATOR_RUN = re.compile(r"[\W_]+")
+
+
 def _name_case(words: str) -> bool:
     words = "".join(c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c))
-    letters = [w for w in re.split(r"[\W_]+", words) if w]
+    letters = [w for w in _SEPARATOR_RUN.split(words) if w]
     if not letters:
         return False
     if all(w.isupper() for w in letters):

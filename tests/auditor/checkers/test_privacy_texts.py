@@ -64,3 +64,11 @@ def test_views_are_prepared_once_per_item_and_carry_triggers():
 def test_views_count_ascii_digits(text, digits):
     item = {"type": "post", "platform": "x", "account": "a", "id": "d", "text": text}
     assert text_views(item, CheckContext())[0].digits == digits
+
+
+@pytest.mark.parametrize("text", ["plain words", "Zoë at the Théâtre 🎉", "Straße ﬁve", "\u0301 mark"])
+def test_views_keep_the_same_length_ascii_view(text):
+    from auditor.text import ascii_view, spaced
+
+    [view] = text_views({"type": "post", "platform": "x", "account": "a", "id": "v", "text": text}, CheckContext())
+    assert view.plain == ascii_view(text) and view.folded == spaced(text)
