@@ -293,12 +293,20 @@ class Lexicon:
             may_signal = any(sh[4] for sh in shapes) or any(self._patterns[i][1].group in _SIGNAL_GROUPS
                                                             for i in trig)
             self.automaton.add_word(key, (shapes, trig, may_signal))
-            if may_signal:
-                # The quick test checks word boundaries only for keys that are nothing but entries:
-                # a short entry such as "ass" is inside many clean words ("class", "pass"), and
-                # those texts should not pay for the full scan. A pattern trigger always counts.
-                bounds = None if trig else tuple({(sh[0], sh[1], sh[2]) for sh in shapes if sh[4]})
-                self._signals.add_word(key, bounds)
+            # The quick test knows word boundaries and `exclude` entries: a short entry such as
+            # "ass" is inside many clean words ("class"), and "girls" is mostly a team ("senior
+            # girls"); such texts should not pay for the full scan. A signal pattern's trigger
+            # always sends the text to the full scan.
+            excl = tuple((sh[0], sh[1], sh[2], all(e.endswith("*") for _, g, e in sh[3] if g == "exclude"),
+                          frozenset(sec for sec, g, _ in sh[3] if g == "exclude"))
+                         for sh in shapes if any(g == "exclude" for _, g, _ in sh[3]))
+            if may_signal or excl:
+                if any(self._patterns[i][1].group in _SIGNAL_GROUPS for i in trig):
+                    self._signals.add_word(key, None)
+                else:
+                    sig = tuple((sh[0], sh[1], sh[2], any(e.endswith("*") for _, g, e in sh[3] if g in _SIGNAL_GROUPS),
+                                 sh[4]) for sh in shapes if sh[4])
+                    self._signals.add_word(key, (sig, excl))
         if len(self.automaton):
             self.automaton.make_automaton()
         if len(self._signals):
@@ -309,6 +317,49 @@ class Lexicon:
         # Patterns that can make a signal alone run whenever triggered; the others (cues,
         # vetoes) only matter when an entry of their section was found.
         self._pattern_signals = [p.group in _SIGNAL_GROUPS for _, p in self._patterns]
+
+    @staticmethod
+    def _may_signal(low: str, quick) -> bool:
+        """Whether `low` holds a strong or weak entry as a whole word and outside every `exclude`
+        entry of its section, or a signal pattern's trigger. Errs on the side of True: the full
+        scan decides."""
+        n = len(low)
+        found = None
+        spans = None
+        for end, value in quick(low):
+            if value is None:
+                return True
+            sig, excl = value
+            for length, left, right, prefix, secs in excl:
+                start = end - length + 1
+                if left and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                    continue
+                if right and end + 1 < n and (low[end + 1].isalnum() or low[end + 1] == "_"):
+                    continue
+                if spans is None:
+                    spans = []
+                spans.append((start, _word_end(low, end + 1) if prefix else end + 1, secs))
+            for length, left, right, prefix, secs in sig:
+                start = end - length + 1
+                if left and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                    continue
+                if right and end + 1 < n and (low[end + 1].isalnum() or low[end + 1] == "_"):
+                    continue
+                if found is None:
+                    found = []
+                found.append((start, _word_end(low, end + 1) if prefix else end + 1, secs))
+        if found is None:
+            return False
+        if spans is None:
+            return True
+        for start, stop, secs in found:
+            covered = set()
+            for a, b, xs in spans:
+                if a <= start and stop <= b:
+                    covered |= xs
+            if not secs <= covered:
+                return True
+        return False
 
     def scan(self, text: str) -> list[Hit]:
         """Every entry and triggered pattern found in `text`, entries cancelled by `exclude` removed.
@@ -323,23 +374,8 @@ class Lexicon:
             elif _NEEDS_FOLD.search(low):
                 low = low.translate(_FOLD)
         quick = self._quick
-        if quick is not None:
-            n = len(low)
-            for end, bounds in quick(low):
-                if bounds is None:
-                    break
-                for length, left, right in bounds:
-                    start = end - length + 1
-                    if left and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
-                        continue
-                    if right and end + 1 < n and (low[end + 1].isalnum() or low[end + 1] == "_"):
-                        continue
-                    break
-                else:
-                    continue
-                break
-            else:
-                return []  # only context words, parts of other words, or nothing: no signal possible
+        if quick is not None and not self._may_signal(low, quick):
+            return []  # only context words, parts of other words, excluded phrases, or nothing
         elif self._empty:
             return []
         raw = []

@@ -160,3 +160,34 @@ def test_overlapping_weak_entries_are_not_a_pair():
     lx = lex(s={"weak": ["on vacation", "vacation"]})
     assert judged(lx, "Students are on vacation next week") is None
     assert judged(lx, "On vacation! Best vacation ever") is not None
+
+
+def _full_scan(lexicon: Lexicon, text: str):
+    """The scan without the quick test, for comparing."""
+    quick, lexicon._quick = lexicon._quick, None
+    try:
+        return lexicon.scan(text)
+    finally:
+        lexicon._quick = quick
+
+
+@pytest.mark.parametrize("text", [
+    "Our class page is up", "Senior girls volleyball won", "senior girls, girls can't lift", "root beers for all",
+    "Root beer floats", "flame retardant gear", "girls team* and girls", "my ass", "ASS-kicking", "passing notes",
+    "drinking water", "girls team practice: girls are too slow", "",
+])
+def test_quick_test_skips_embedded_and_excluded_entries_without_changing_results(text):
+    lx = lex(s={"strong": ["ass", "beer*"], "weak": ["girls"], "cue": ["can't", "too slow"],
+                "exclude": ["senior girls", "root beer", "girls team*", "drinking water"]},
+             r={"strong": ["retard*", "drink*"], "exclude": ["retardant*"]})
+    assert lx.scan(text) == _full_scan(lx, text)
+
+
+def test_quick_test_rejects_texts_with_only_embedded_or_excluded_entries():
+    lx = lex(s={"strong": ["ass"], "weak": ["girls"], "exclude": ["senior girls"]},
+             r={"weak": ["girls"]})
+    assert lx._may_signal("our class page", lx._quick) is False
+    assert lx._may_signal("senior girls won", lx._quick) is True  # section r has no such exclude
+    lx2 = lex(s={"strong": ["ass"], "weak": ["girls"], "exclude": ["senior girls"]})
+    assert lx2._may_signal("senior girls won", lx2._quick) is False
+    assert lx2._may_signal("senior girls and girls", lx2._quick) is True
