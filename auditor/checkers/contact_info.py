@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
-from auditor.checkers.privacy_texts import AT, text_views
+from auditor.checkers.privacy_texts import AT, TextView, text_views
 from auditor.findings import Span
 from auditor.registry import Account
 
@@ -152,11 +152,14 @@ class PersonalPhone(Checker):
 
     def check(self, item: dict, ctx: CheckContext):
         if item.get("type") not in self.item_types:  # a followed account's bio is not the account's
-            return
+            return ()
+        # Every North American number has ten digits; without such a text, no generator is made.
+        views = [view for view in text_views(item, ctx) if view.digits >= 10]
+        return self._phones(item, ctx, views) if views else ()
+
+    def _phones(self, item: dict, ctx: CheckContext, views: list[TextView]):
         official = None
-        for view in text_views(item, ctx):
-            if view.digits < 10:  # every North American number has ten digits
-                continue
+        for view in views:
             field, text, via = view.field, view.text, view.via
             for start, end, area in phone_numbers(text):
                 kind, why = judge_phone(text, start, end, area)
@@ -174,6 +177,11 @@ class PersonalPhone(Checker):
                     spans=[Span(field, start, end, text[start:end])], confidence=confidence,
                     explanation={"why": why},
                 )
+
+
+def _may_spell_out(view: TextView) -> bool:
+    """A spelled-out address has " dot " or a bracketed "at": both leave " at "/" dot " folded."""
+    return " dot " in view.folded or bool(view.triggers & AT and _CLOSING_BRACKET.search(view.text))
 
 
 def _email_example_context() -> CheckContext:
@@ -209,9 +217,13 @@ class PersonalEmail(Checker):
 
     def check(self, item: dict, ctx: CheckContext):
         if item.get("type") not in self.item_types:
-            return
+            return ()
+        views = [view for view in text_views(item, ctx) if "@" in view.text or _may_spell_out(view)]
+        return self._addresses(item, ctx, views) if views else ()
+
+    def _addresses(self, item: dict, ctx: CheckContext, views: list[TextView]):
         board = ctx.board_domains
-        for view in text_views(item, ctx):
+        for view in views:
             field, text, via = view.field, view.text, view.via
             taken: list[tuple[int, int]] = []
             if "@" in text:
@@ -219,8 +231,7 @@ class PersonalEmail(Checker):
                     taken.append((m.start(), m.end()))
                     yield from self._judge(item, field, text, via, m.start(), m.end(), m.group("domain"),
                                            text[m.start():m.group().index("@") + m.start()], board)
-            # A spelled-out address has " dot " or a bracketed "at": both leave " at "/" dot " folded.
-            if " dot " not in view.folded and not (view.triggers & AT and _CLOSING_BRACKET.search(text)):
+            if not _may_spell_out(view):
                 continue
             for m in OBFUSCATED_EMAIL.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):

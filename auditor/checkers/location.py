@@ -52,7 +52,10 @@ class PostGeotag(Checker):
         quoted, liked = item.get("quoted"), item.get("post")
         if not (item.get("place") or (isinstance(quoted, dict) and quoted.get("place"))
                 or (isinstance(liked, dict) and liked.get("place"))):
-            return  # the common case, decided without walking the item
+            return ()  # the common case, decided without walking the item (and without a generator)
+        return self._geotags(item)
+
+    def _geotags(self, item: dict):
         for view in content_views(item):
             place = view.post.get("place")
             if not isinstance(place, dict):
@@ -215,7 +218,11 @@ class StreetAddress(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
-        for view in text_views(item, ctx):
+        views = [view for view in text_views(item, ctx) if view.digits]  # every address has a digit
+        return self._addresses(item, views) if views else ()
+
+    def _addresses(self, item: dict, views: list[TextView]):
+        for view in views:
             field, text, via = view.field, view.text, view.via
             for start, end, kind in street_addresses(text, view):
                 yield self.finding(item, reason=f"{kind} in the post", via=via,
@@ -421,6 +428,8 @@ class StudentWhereabouts(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
+        # A plain function, not a generator: most items return () after the gate, and the engine
+        # calls every rule on every item.
         views = text_views(item, ctx)
         found = []
         for view in views:
@@ -430,14 +439,16 @@ class StudentWhereabouts(Checker):
             for (ps, pe), (ts, te), why in whereabouts(view.text, _school_names(ctx), people):
                 found.append((view, ps, pe, ts, te, why))
         if not found:
-            return
+            return ()
         if not any(STUDENT_CUE.search(v.text) for v in views) and not _names_student(item, ctx):
-            return
+            return ()
+        findings = []
         for view, ps, pe, ts, te, why in found:
             text = view.text
             spans = [Span(view.field, ps, pe, text[ps:pe]), Span(view.field, ts, te, text[ts:te])]
-            yield self.finding(item, reason="says where students will be, and when", via=view.via, spans=spans,
-                               explanation={"place": why, "time": text[ts:te]})
+            findings.append(self.finding(item, reason="says where students will be, and when", via=view.via,
+                                         spans=spans, explanation={"place": why, "time": text[ts:te]}))
+        return findings
 
 
 _CLOCK = re.compile(r"\d(?::\d\d)?\s*[ap]\.?m|\d:\d\d|\d\s?h\b|\d/\d|\d{4}-\d\d-\d\d", re.IGNORECASE)

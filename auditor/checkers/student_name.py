@@ -298,7 +298,21 @@ class StudentFullName(Checker):
     )
 
     def check(self, item: dict, ctx: CheckContext):
-        for field, text, via, mention in item_mentions(item, ctx):
+        # A plain function, not a generator: the engine calls it on every item, and most items
+        # name nobody.
+        m = matcher(ctx)
+        if m.empty:
+            return ()
+        named = None
+        for view in text_views(item, ctx):
+            mentions = m.mentions(view.text, view.folded)
+            if mentions:
+                named = named or []
+                named += [(view.field, view.text, view.via, mention) for mention in mentions]
+        return self._findings(item, named) if named else ()
+
+    def _findings(self, item: dict, named: list[tuple[str, str, str | None, Mention]]):
+        for field, text, via, mention in named:
             flag = strongest_flag(mention.students)
             protected = any(s.protected for s in mention.students)
             confidence = "high"
