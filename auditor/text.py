@@ -123,8 +123,9 @@ class Folded:
         return self.origin[start], self.origin[end - 1] + 1
 
 
-def fold_with_offsets(original: str) -> Folded:
-    """spaced(original) plus the offset map; call it only for a text worth quoting."""
+def fold_with_offsets(original: str, folded: str | None = None) -> Folded:
+    """spaced(original) plus the offset map; call it only for a text worth quoting. `folded` is
+    spaced(original) when the caller already has it."""
     plain = ascii_view(original)
     if plain is not None:  # every character folds to itself or to a separator: map word runs
         origin = [0]
@@ -133,7 +134,7 @@ def fold_with_offsets(original: str) -> Folded:
                 origin.append(m.start())
             origin.extend(range(m.start(), m.end()))
         origin.append(len(original))
-        return Folded(spaced(original), tuple(origin))
+        return Folded(folded if folded is not None else spaced(original), tuple(origin))
     # Accented Latin text: most words fold letter for letter (é -> e), so the same word-run
     # mapping works; check it against spaced() and fall back to the letter-by-letter walk when a
     # letter folds to several (ß, ligatures) or combining marks were written separately.

@@ -135,10 +135,10 @@ class RosterMatcher:
                      for end, (length, values) in self.joined_automaton.iter(folded)]
         if not hits:
             return []
-        return self._resolve(text, hits)
+        return self._resolve(text, hits, folded)
 
-    def _resolve(self, text: str, hits) -> list[Mention]:
-        mapped = fold_with_offsets(text)
+    def _resolve(self, text: str, hits, folded: str) -> list[Mention]:
+        mapped = fold_with_offsets(text, folded)
         folded = mapped.text
         tags = hashtags(text)
         found: dict[tuple[int, int], dict] = {}
@@ -161,8 +161,11 @@ class RosterMatcher:
                 if form == FORWARD and _TITLE_BEFORE.search(text[max(0, o_start - 12):o_start]):
                     doubt = "after an adult's title"
                 entry = found.setdefault((o_start, o_end), {"form": form, "students": [], "doubt": doubt})
-                if self.students[idx] not in entry["students"]:
-                    entry["students"].append(self.students[idx])
+                student, listed = self.students[idx], entry["students"]
+                # `student not in listed`, without a dataclass comparison of every field when the ids
+                # already differ (a shared name lists several students).
+                if not any(s is student or (s.student_id == student.student_id and s == student) for s in listed):
+                    listed.append(student)
         out = []
         for (o_start, o_end), entry in sorted(found.items()):
             # Drop a mention contained in a longer one (a hashtag hit inside a spelled-out match).
