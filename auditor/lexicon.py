@@ -20,7 +20,7 @@ words without a release, and a reviewer must be able to read why something match
              words (required): the regex runs only on texts where the automaton saw one
 
 Entries match whole words, ignoring case and accents; a trailing `*` lets the word go on
-(`drink*` matches drinking). All topics go into one pyahocorasick automaton so every content rule
+(`drink*` matches drinking; `endorse*` also matches endorsing). All topics go into one pyahocorasick automaton so every content rule
 together costs one pass over a text, plus the few regexes something triggered.
 
 The policy file's `[lexicons.<topic>.<section>]` tables add entries to the same groups.
@@ -273,6 +273,9 @@ class Lexicon:
                     prefix = word.endswith("*") and not word.endswith("**") and len(word) > 1
                     base = word[:-1] if prefix else word
                     forms = masked_variants(base) if group == "masked" else [_fold_entry(base)]
+                    if prefix and forms[0].endswith("e") and len(forms[0].rsplit(" ", 1)[-1]) > 3:
+                        # "endorse*" must also find "endorsing": the silent e goes before -ing
+                        forms = forms + [f[:-1] + "ing" for f in forms if f.endswith("e")]
                     real_group = "strong" if group == "masked" else group
                     for form in forms:
                         if not form:

@@ -315,7 +315,9 @@ class Religious(LexicalChecker):
     """Promoting a faith or practice, inviting to worship, or proselytising.
 
     Devotional statements ("Jesus loves you", a Bible verse, "the one true path") fire; faith
-    words (church, mosque, prayer, puja) fire with an invitation ("join us", "everyone welcome").
+    words (church, mosque, prayer, puja) fire with an invitation ("join us", "everyone welcome");
+    God named together with an address to the reader, a testimony or a claim about everything
+    ("you", "my", "nothing", "He") fires unless it is an exclamation ("oh my god").
     Inclusive holiday greetings are not signals (they lower confidence when they come with one),
     and world-religions lessons and visits veto.
     """
@@ -326,7 +328,7 @@ class Religious(LexicalChecker):
     severity = "medium"
     confidence = "medium"
     clause = CLAUSE_PERSONAL
-    sections = ("religious.devotion",)
+    sections = ("religious.devotion", "religious.deity")
     reason_prefix = "Promotes a faith or invites to worship"
     examples = (
         Example(_post("Students, come join us at the temple for puja this Saturday, all are welcome!"), True),
@@ -335,6 +337,8 @@ class Religious(LexicalChecker):
         Example(_post("Eid Mubarak and Happy Diwali to all our families celebrating!"), False),
         Example(_post("Grade 11 World Religions visited a synagogue and a mosque today."), False),
         Example(_post("Oh my god, this experiment worked on the first try"), False),
+        Example(_post("Whatever you face this week, God walks beside you."), True, "God named with an address"),
+        Example(_post("God, this week was long. Thank goodness for the long weekend"), False),
     )
 
 

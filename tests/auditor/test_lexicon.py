@@ -191,3 +191,10 @@ def test_quick_test_rejects_texts_with_only_embedded_or_excluded_entries():
     lx2 = lex(s={"strong": ["ass"], "weak": ["girls"], "exclude": ["senior girls"]})
     assert lx2._may_signal("senior girls won", lx2._quick) is False
     assert lx2._may_signal("senior girls and girls", lx2._quick) is True
+
+
+def test_prefix_entries_with_a_silent_e_also_match_the_ing_form():
+    lx = lex(s={"strong": ["endorse*", "vote"]})
+    assert [h.entry for h in lx.scan("The union is endorsing her")] == ["endorse*"]
+    assert [h.entry for h in lx.scan("endorsed by all")] == ["endorse*"]
+    assert lx.scan("the endorphins") == []
