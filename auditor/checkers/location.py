@@ -375,6 +375,31 @@ STUDENT_CUE = re.compile(
     re.IGNORECASE)
 
 
+# A student word that puts no students anywhere: an offer or an open invitation ("kids' program
+# included", "all students welcome"), someone else's group in the poster's own life ("my
+# boyfriend's band"), or the adult idiom "girls' trip"/"girls' night". Such posts invite the public
+# or tell of the poster's life; where students will be is not in them.
+_NOT_PRESENT_AFTER = re.compile(
+    r"(?:['’]s?|s['’])?\s+(?:programs?|programming|ministry|menu|zone|corner|area|activities|care|"
+    r"(?:are\s+|always\s+|also\s+)?welcome)\b", re.IGNORECASE)
+_NOT_PRESENT_BEFORE = re.compile(r"\b(?:my|his|her|their)\s+\w+['’]s\s+$", re.IGNORECASE)
+_ADULT_OUTING = re.compile(
+    r"(?:^|[.!?]\s+|\b(?:a|my)\s+)(?:girls|boys|ladies)['’]?\s+(?:trip|night|weekend|getaway|day)\b",
+    re.IGNORECASE)
+
+
+def about_students(text: str) -> bool:
+    """Does a student word in `text` say that students are the ones going (see above)?"""
+    idioms = [(m.start(), m.end()) for m in _ADULT_OUTING.finditer(text)]
+    for m in STUDENT_CUE.finditer(text):
+        if any(s <= m.start() < e for s, e in idioms):
+            continue
+        if _NOT_PRESENT_AFTER.match(text, m.end()) or _NOT_PRESENT_BEFORE.search(text[max(0, m.start() - 40):m.start()]):
+            continue
+        return True
+    return False
+
+
 def whereabouts(text: str, schools: frozenset[str], people: tuple[tuple[int, int], ...] = ()
                 ) -> Iterator[tuple[tuple[int, int], tuple[int, int], str]]:
     """((place start, end), (time start, end), why) for each sentence that puts people at a named
@@ -425,6 +450,13 @@ class StudentWhereabouts(Checker):
         Example(_post("All buses in the Kestrel Bay area are cancelled today."), False, "region in passing"),
         Example(_post("Join us at the mosque this Friday for prayers."), False, "no named place"),
         Example(_post("Our pen pals live in Yellowknife. Next week we mail our letters."), False, "city"),
+        Example(_post("Worship with us Sunday at Cedar Lane Chapel, children's ministry for all ages!"), False,
+                "open invitation: no students placed"),
+        Example(_post("My sister's choir sings at the Lakeside Pavilion Friday, come out!"), False,
+                "someone else's group in the poster's life"),
+        Example(_post("Girls weekend in Kingston with my cousins, home Sunday"), False, "adult idiom"),
+        Example(_post("Choir kids: we sing at the Lakeside Pavilion Friday at 6, arrive by 5:30!"), True,
+                "students placed at a venue"),
     )
 
     def check(self, item: dict, ctx: CheckContext):
@@ -440,7 +472,7 @@ class StudentWhereabouts(Checker):
                 found.append((view, ps, pe, ts, te, why))
         if not found:
             return ()
-        if not any(STUDENT_CUE.search(v.text) for v in views) and not _names_student(item, ctx):
+        if not any(about_students(v.text) for v in views) and not _names_student(item, ctx):
             return ()
         findings = []
         for view, ps, pe, ts, te, why in found:
