@@ -368,7 +368,8 @@ def _looks_like_person(words: str) -> bool:
 STUDENT_CUE = re.compile(
     r"\b(?:students?|kids|children|class(?:es)?|(?:gr(?:ade)?\.?\s*\d+|\d+(?:st|nd|rd|th)?\s+grade)\w*|"
     r"\d+(?:st|nd|rd|th)?\s*graders|graders|kindergarten|kindies|jk|sk|team|teams|players|athletes|club|"
-    r"choir|band|cast|crew|squad|boys|girls|campers|(?<!family\s)(?<!my\s)(?<!our\sfamily\s)trips?|excursion|"
+    r"choir|band|cast|crew|squad|boys|girls|campers|runners|swimmers|skiers|skaters|dancers|debaters|"
+    r"cross[- ]country|regionals|provincials|ofsaa|(?<!family\s)(?<!my\s)(?<!our\sfamily\s)trips?|excursion|"
     r"tournament|tryouts|practice|"
     r"rehearsal|recital|concert|qualifier|competition|science\s+fair|"
     r"élèves|eleves|classe|équipe|equipe|sortie)\b",
@@ -380,7 +381,8 @@ STUDENT_CUE = re.compile(
 # boyfriend's band"), or the adult idiom "girls' trip"/"girls' night". Such posts invite the public
 # or tell of the poster's life; where students will be is not in them.
 _NOT_PRESENT_AFTER = re.compile(
-    r"(?:['’]s?|s['’])?\s+(?:programs?|programming|ministry|menu|zone|corner|area|activities|care|"
+    r"(?:['’]s?|s['’])?\s+(?:programs?|programming|ministry|menu|zone|corner|area|activities|care|crafts?|games|"
+    r"entertainment|"
     r"(?:are\s+|always\s+|also\s+)?welcome)\b", re.IGNORECASE)
 _NOT_PRESENT_BEFORE = re.compile(r"\b(?:my|his|her|their)\s+\w+['’]s\s+$", re.IGNORECASE)
 _ADULT_OUTING = re.compile(
