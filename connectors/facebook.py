@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from connectors.base import AccountRef, Coverage, Page, resolve_credential
-from connectors.graph import GraphSession, read_newest_first, shared_usage
-from connectors.http import ApiConnector
+from connectors.base import AccountRef, Coverage, Page
+from connectors.graph import GraphConnector, read_newest_first
 from connectors.newest_first import NewestFirstPass, iso_utc
 
 PLATFORM = "facebook"
@@ -28,19 +27,11 @@ POST_FIELDS = ("id,message,created_time,permalink_url,place,"
 PAGE_FIELDS = "id,name,about,description,link,website"
 
 
-class FacebookConnector(ApiConnector):
+class FacebookConnector(GraphConnector):
     platform = PLATFORM
-    default_base_url = "https://graph.facebook.com/v21.0"
-    max_page_size = 100
-
-    def __init__(self, options: dict | None = None, *, client_factory=None, pacer=None, usage=None):
-        super().__init__(options, client_factory=client_factory, pacer=pacer)
-        self.usage = usage or shared_usage(PLATFORM)
 
     def fetch(self, account: AccountRef, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        token = resolve_credential(account.credential)
-        client = self.client(self.base_url, token=token, credential_key=account.credential)
-        graph = GraphSession(PLATFORM, client, self.usage, credential=account.credential, max_wait=self.max_wait)
+        graph = self.graph_session(account)
         walk = NewestFirstPass(cursor)
         page_ref = str(account.platform_user_id or walk.base.get("page_id") or account.handle.lstrip("@"))
 

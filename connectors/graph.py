@@ -21,7 +21,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from connectors.base import AuthError, ConnectorError, Coverage, NotFound, Page, RateLimited, TransientError
+from connectors.base import (AccountRef, AuthError, ConnectorError, Coverage, NotFound, Page, RateLimited,
+                             TransientError, resolve_credential)
+from connectors.http import ApiConnector
 
 log = logging.getLogger(__name__)
 
@@ -264,3 +266,20 @@ def read_newest_first(platform: str, graph: "GraphSession", walk, listing: dict,
         yield Page(pending, walk.page_cursor(handed, **base), coverage, graph.take_calls())
         pending, coverage = [], Coverage()
         listing = next_listing(after)
+
+
+class GraphConnector(ApiConnector):
+    """What the Facebook Page and Instagram connectors share: Graph's endpoint and page size, the
+    platform's usage ledger, and opening one account's Graph session."""
+
+    default_base_url = "https://graph.facebook.com/v21.0"
+    max_page_size = 100
+
+    def __init__(self, options: dict | None = None, *, client_factory=None, pacer=None, usage=None):
+        super().__init__(options, client_factory=client_factory, pacer=pacer)
+        self.usage = usage or shared_usage(self.platform)
+
+    def graph_session(self, account: AccountRef) -> GraphSession:
+        token = resolve_credential(account.credential)
+        client = self.client(self.base_url, token=token, credential_key=account.credential)
+        return GraphSession(self.platform, client, self.usage, credential=account.credential, max_wait=self.max_wait)

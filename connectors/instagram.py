@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import AccountRef, Coverage, NotFound, Page, resolve_credential
-from connectors.graph import GraphSession, read_newest_first, shared_usage
-from connectors.http import ApiConnector
+from connectors.base import AccountRef, Coverage, NotFound, Page
+from connectors.graph import GraphConnector, GraphSession, read_newest_first
 from connectors.newest_first import NewestFirstPass, iso_utc
 
 PLATFORM = "instagram"
@@ -31,19 +30,11 @@ MEDIA_FIELDS = "id,caption,media_type,media_url,thumbnail_url,permalink,timestam
 PROFILE_FIELDS = "id,username,name,biography,website"
 
 
-class InstagramConnector(ApiConnector):
+class InstagramConnector(GraphConnector):
     platform = PLATFORM
-    default_base_url = "https://graph.facebook.com/v21.0"
-    max_page_size = 100
-
-    def __init__(self, options: dict | None = None, *, client_factory=None, pacer=None, usage=None):
-        super().__init__(options, client_factory=client_factory, pacer=pacer)
-        self.usage = usage or shared_usage(PLATFORM)
 
     def fetch(self, account: AccountRef, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        token = resolve_credential(account.credential)
-        client = self.client(self.base_url, token=token, credential_key=account.credential)
-        graph = GraphSession(PLATFORM, client, self.usage, credential=account.credential, max_wait=self.max_wait)
+        graph = self.graph_session(account)
         walk = NewestFirstPass(cursor)
         user_id = self.user_id(graph, account, walk.base.get("ig_user_id"))
         base = {"ig_user_id": user_id} if user_id != "me" else {}
