@@ -126,9 +126,8 @@ class FindingWriter:
             for f in findings:
                 fp = f.fingerprint
                 produced.add(fp)
+                # The fingerprint covers account and item, so any stored row for it is in `existing`.
                 row = existing.get(fp)
-                if row is None:
-                    row = self.s.scalar(select(m.Finding).where(m.Finding.fingerprint == fp))
                 if row is None:
                     row = m.Finding(fingerprint=fp, account_id=self.account.id, item_id=f.item_id,
                                     status="open", first_seen=self.now, first_run_id=self.run_id)
