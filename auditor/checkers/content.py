@@ -346,9 +346,14 @@ class Discriminatory(LexicalChecker):
     """Demeaning a group by a Human Rights Code ground (sex, race, creed, disability, ...).
 
     A group word fires only with a demeaning generalisation close by ("can't", "shouldn't",
-    "naturally better", "don't belong") or two sneering markers ("always", "🙄"); slurs and
-    phrases such as "like a girl" fire alone. Lessons against discrimination (human rights,
-    anti-bullying, history, stereotypes) veto.
+    "naturally better", "don't belong", "nosy", "hypocrites") or two sneering markers ("always",
+    "🙄"); slurs and phrases such as "like a girl" fire alone. A group is named many ways: a people
+    or creed ("Muslims"), a role with a ground ("female referees", "Tamil drivers"), people marked
+    by one ("anyone with a hearing aid") or hinted at ("certain communities"); insinuation
+    ("connect the dots", "do your own research") counts as the generalisation, because a dog
+    whistle leaves the claim for the reader to finish. Lessons against discrimination (human
+    rights, anti-bullying, history, stereotypes) veto, unless the lesson word is itself sneered at
+    ("inclusion nonsense").
     """
 
     id = "SM205"
@@ -363,6 +368,10 @@ class Discriminatory(LexicalChecker):
         Example(_post("Immigrants just don't belong in our schools."), True),
         Example(_post("Stop crying and man up, boys"), True),
         Example(_post("Girls can't do physics, sorry."), True),
+        Example(_post("Female referees are clueless about hockey."), True),
+        Example(_post("Test scores dipped the year the refugee families arrived. Connect the dots."), True),
+        Example(_post("Newcomer families: ESL registration is open at the board office this week."), False),
+        Example(_post("Our female referees clinic runs Saturday, register at the office."), False),
         Example(_post("Pink Shirt Day: we stand together against bullying and homophobia."), False),
         Example(_post("Our senior girls basketball team can't wait for Saturday!"), False),
         Example(_post("History: how racist laws like the Chinese Head Tax were fought and repealed."), False),
