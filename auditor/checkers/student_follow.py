@@ -157,6 +157,20 @@ def _school_words(schools: list[School]) -> list[str]:
 
 _GENERIC_SCHOOLS = ["high school", "secondary", "middle school", "elementary", "public school", "ecole",
                     "polyvalente", "the high school"]
+# The word a K-12 school's own name ends or starts with, when a bio names a school the board does not
+# know by a longer name ("student at Grand-Lac Regional High", "student @ Millbrook DHS", "élève à
+# la polyvalente de Val-Rose"). Universities and colleges are adult words and veto on their own.
+_SCHOOL_HEAD_RE = re.compile(
+    r"(?<![\w-])(?:high(?: school)?|secondary(?: school)?|collegiate(?: institute)?|middle school|junior high|jr\.? high|"
+    r"intermediate(?: school)?|elementary(?: school)?|public school|catholic (?:high|secondary|elementary)|composite|"
+    r"ss|dhs|chs|shs|hs|ci|cvi|ps|"
+    r"ecole secondaire|ecole intermediaire|ecole elementaire|ecole primaire|polyvalente)(?![\w-])")
+_LEAD_WORDS_RE = re.compile(r"\s*(?:\S+\s+){0,6}\S+")
+_SCHOOL_NAME_CUT = re.compile(r"[|·•,;/\n!?()]|\s[-–—]\s|\s{2,}")
+# A career the account hopes for ("future nurse", "aspiring engineer"): not an adult's job, and only a
+# youth signal beside a grade or a school, so it never makes a finding alone.
+_FUTURE_RE = re.compile(r"(?:\bfuture|\baspiring|\bwannabe|\bsoon[- ]to[- ]be|\bfutur(?:e)?|\baspirante?|"
+                        r"\bdream job:?|\bone day an?|\bgoal:)\s*$")
 
 
 def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str, str]], list[str]]:
@@ -165,7 +179,8 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
     low = fold(text)
     lex = ctx.cached("student_bio_lexicon", lambda: lexicon_for(ctx.policy, ("student_bio",)))
     hits = lex.scan(text)
-    adult = sorted({h.entry for h in hits if h.section == "student_bio.adult"})
+    future = [h for h in hits if h.section == "student_bio.adult" and _FUTURE_RE.search(low[max(0, h.start - 16):h.start])]
+    adult = sorted({h.entry for h in hits if h.section == "student_bio.adult" and h not in future})
     student: list[tuple[str, str]] = []
     end = school_year_end(ctx.now)
     for m in _GRADE_RE.finditer(low):
@@ -208,6 +223,23 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
                 kind = "student at a school of the board" if w in school_words else "student at a school"
                 student.append((kind, text[m.start():m.start(1) + len(w)]))
                 break
+        else:
+            # a longer name: the town or more words before the school's name, alias or kind
+            # ("student at Kellerton Ridgeview SS", "student at Grand-Lac Regional High")
+            lead = _LEAD_WORDS_RE.match(_SCHOOL_NAME_CUT.split(rest, 1)[0])
+            name_part = lead.group(0) if lead else ""
+            found = None
+            for w in school_words:
+                k = re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", name_part)
+                if k:
+                    found = ("student at a school of the board", k.end())
+                    break
+            if found is None:
+                k = _SCHOOL_HEAD_RE.search(name_part)
+                if k:
+                    found = ("student at a school", k.end())
+            if found:
+                student.append((found[0], text[m.start():m.start(1) + found[1]]))
     for w in school_words:
         m = re.search(r"(?<!\w)" + re.escape(w) + r"\s+(?:student|eleve|etudiante?|junior|senior|freshman)\b", low)
         if m:
@@ -216,6 +248,8 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
     for h in hits:
         if h.section == "student_bio.student" and not h.entry.startswith(("student", "eleve", "etudiant")):
             student.append(("student words", text[h.start:h.end]))
+    if student and future:
+        student.extend(("a future career", text[h.start:h.end]) for h in future)
     return student, adult
 
 
