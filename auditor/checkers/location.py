@@ -244,7 +244,7 @@ TIME_ANCHOR = re.compile(
     r"next\s+(?:week|weekend|month|" + _WEEKDAYS + r")|"
     r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + _MONTHS + r")\b|"
     r"\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|(?<![\d:])\d{1,2}:\d{2}(?![\d:])|noon|"
-    r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\d{4}-\d{2}-\d{2}|"
+    r"(?<![\d/])(?<!gr)(?<!gr\.)(?<!gr )(?<!gr\. )(?<!grade )(?<!grades )(?<!grs )\d{1,2}/\d{1,2}(?![\d/])|\d{4}-\d{2}-\d{2}|"
     r"demain|ce\s+soir|aujourd['’]hui|cette\s+semaine|la\s+semaine\s+prochaine|(?:" + _FR_DAYS + r")|"
     r"\d{1,2}(?:er)?\s+(?:" + _FR_MONTHS + r")|\d{1,2}\s?h(?:\s?\d{2})?\b|midi"
     r")",
@@ -306,12 +306,24 @@ _ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'", "l’"})
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
+# A sentence about what a class studies ("Grade 10 is studying the civil rights movement — today:
+# <a person> and the <theatre>"): a venue named there is a topic, not where anyone will be.
+STUDY_FRAME = re.compile(
+    r"\b(?:(?:is|are|am|we['’]re|they['’]re|been|will\s+be)\s+studying\s+(?!for\b|at\b|in\b|with\b)|"
+    r"learn(?:ing|ed|t)?\s+about|read(?:ing)?\s+about|lessons?\s+(?:on|about)|units?\s+(?:on|about)|"
+    r"today['’]?s\s+(?:topic|lesson|focus|figure)|case\s+stud(?:y|ies)\s+(?:on|of)|"
+    r"(?:étudi|etudi)\w*\s+(?:l['’]histoire|la\s+vie|le\s+mouvement|la\s+guerre)|"
+    r"(?:apprenn\w*|apprendre|découvr\w*|decouvr\w*)\s+(?:sur|l['’]histoire))",
+    re.IGNORECASE)
+
+
 def _places(sentence: str, offset: int, schools: frozenset[str],
             people: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int, str]]:
     """(start, end, why) of named places in a sentence; offsets are the text's. `people` are spans
     (text offsets) of roster names: "Luna Hall" is a student, not a hall."""
     out = []
     going = TRIP_WORDS.search(sentence) is not None
+    studied = STUDY_FRAME.search(sentence) is not None
     for m in PLACE_SEQ.finditer(sentence):
         m_start, end = m.start(), m.end()
         before = sentence[max(0, m_start - 24):m_start].lower().split()
@@ -337,6 +349,8 @@ def _places(sentence: str, offset: int, schools: frozenset[str],
             after_at = False
         if not (after_at or venue or landmark or destination):
             continue
+        if studied and not (after_at or destination or landmark):
+            continue  # a venue as the topic of a lesson
         if w1 in _NOT_GOING or (article and w2 in _NOT_GOING):  # "congratulations to Jordan Hill"
             continue
         if any(s < offset + end and offset + m_start < e for s, e in people):
@@ -384,7 +398,9 @@ _NOT_PRESENT_AFTER = re.compile(
     r"(?:['’]s?|s['’])?\s+(?:programs?|programming|ministry|menu|zone|corner|area|activities|care|crafts?|games|"
     r"entertainment|"
     r"(?:are\s+|always\s+|also\s+)?welcome)\b", re.IGNORECASE)
-_NOT_PRESENT_BEFORE = re.compile(r"\b(?:my|his|her|their)\s+\w+['’]s\s+$", re.IGNORECASE)
+_NOT_PRESENT_BEFORE = re.compile(r"\b(?:my|his|her|their)\s+\w+['’]s\s+$"
+                                 r"|\b(?:bring|bringing|brings|bring\s+along|amenez|amène|amene|emmenez)\s+"
+                                 r"(?:the|your|all\s+the|along\s+the|along\s+your|vos|les)?\s*$", re.IGNORECASE)
 _ADULT_OUTING = re.compile(
     r"(?:^|[.!?]\s+|\b(?:a|my)\s+)(?:girls|boys|ladies)['’]?\s+(?:trip|night|weekend|getaway|day)\b",
     re.IGNORECASE)
@@ -433,7 +449,9 @@ class StudentWhereabouts(Checker):
     """Where students will be at a stated time: a trip, game, pickup or event with a day, date or
     clock time and a named place ("buses leave Thursday at 8:15 for the Kestrel Marsh", "on
     Parliament Hill at 10 am"). A city or region named in passing, a visit told in the past tense,
-    a place without a time, and the school's own name are not this rule."""
+    a place without a time, the school's own name, a venue that is the topic of a lesson ("learning
+    about ... today: the Olympic Stadium") and an open invitation to bring one's own kids are not this
+    rule."""
 
     id = "SM305"
     name = "student-whereabouts"
@@ -459,6 +477,12 @@ class StudentWhereabouts(Checker):
         Example(_post("Girls weekend in Kingston with my cousins, home Sunday"), False, "adult idiom"),
         Example(_post("Choir kids: we sing at the Lakeside Pavilion Friday at 6, arrive by 5:30!"), True,
                 "students placed at a venue"),
+        Example(_post("Potluck Sunday at Maple Grove Church, 11 am. Everyone welcome, bring the kids!"), False,
+                "an open invitation: the audience's own kids"),
+        Example(_post("Grade 9s are learning about Expo 67 — today: Jean Drapeau and the Olympic Stadium."), False,
+                "a venue as the topic of a lesson"),
+        Example(_post("Applications for the Ottawa Youth Forum trip are open to Gr 11/12. Due Nov 30."), False,
+                "a grade range, not a date"),
     )
 
     def check(self, item: dict, ctx: CheckContext):
