@@ -253,6 +253,7 @@ PAST = re.compile(
     r"\b(?:yesterday|last\s+(?:week|night|weekend|month|year|" + _WEEKDAYS + r")|ago|earlier|"
     r"visited|went|was|were|had|spent|came|returned|got\s+back|enjoyed|loved|thanks?\s+(?:to|for)|"
     r"toured|explored|attended|hosted|celebrated|performed|competed|played|finished|wrapped|did|"
+    r"learned|learnt|met|welcomed|watched|heard|"
     r"thank\s+you|hier|avons|sommes\s+allés|était)\b",
     re.IGNORECASE)
 _CAP_WORD = r"[A-ZÀ-Ý][\w'’\-]*\.?"
