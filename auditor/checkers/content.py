@@ -351,7 +351,9 @@ class Discriminatory(LexicalChecker):
     or creed ("Muslims"), a role with a ground ("female referees", "Tamil drivers"), people marked
     by one ("anyone with a hearing aid") or hinted at ("certain communities"); insinuation
     ("connect the dots", "do your own research") counts as the generalisation, because a dog
-    whistle leaves the claim for the reader to finish. Lessons against discrimination (human
+    whistle leaves the claim for the reader to finish; so does a mocking tone (laughing emoji,
+    "lol", "bless their") beside a group marked by origin, creed, identity or disability, but not
+    beside "girls" or "boys", which staff write about fondly with the same emoji. Lessons against discrimination (human
     rights, anti-bullying, history, stereotypes) veto, unless the lesson word is itself sneered at
     ("inclusion nonsense").
     """
@@ -372,6 +374,8 @@ class Discriminatory(LexicalChecker):
         Example(_post("Test scores dipped the year the refugee families arrived. Connect the dots."), True),
         Example(_post("Newcomer families: ESL registration is open at the board office this week."), False),
         Example(_post("Our female referees clinic runs Saturday, register at the office."), False),
+        Example(_post("Sikh kid showed up with his kirpan again, good luck to the metal detector lol"), True),
+        Example(_post("The girls laughed through the whole camp skit 😂"), False),
         Example(_post("Pink Shirt Day: we stand together against bullying and homophobia."), False),
         Example(_post("Our senior girls basketball team can't wait for Saturday!"), False),
         Example(_post("History: how racist laws like the Chinese Head Tax were fought and repealed."), False),
