@@ -287,10 +287,14 @@ class Explicit(LexicalChecker):
 class Political(LexicalChecker):
     """Promoting a party, candidate or partisan position, or asking people to vote for one.
 
-    Canadian federal and provincial parties and US parties are known out of the box; a board adds
-    local parties and candidates in the policy file's `[lexicons.political.*]`. Naming a party is
-    civics; backing it ("vote", "support", a #Vote hashtag, "re-elect", "Vote <Name>") is not.
-    Mock elections, Student Vote, nonpartisan voter information and legislature visits veto.
+    Canadian federal, provincial and territorial parties (English and French names), their leaders
+    and premiers, and US parties and figures are known out of the box; a board adds local parties
+    and candidates in the policy file's `[lexicons.political.*]`. Naming a party is civics; backing
+    or attacking it is not: "vote", "support", a #Vote hashtag, "re-elect", "Vote <Name>", praise
+    or contempt ("the only party", "send him packing", "hold them to their promises", "a raison",
+    "une honte"), a party colour on the ballot, or a side taken on sovereignty or a referendum.
+    Mock elections, Student Vote, nonpartisan voter information, legislature visits and history
+    lessons veto.
     """
 
     id = "SM203"
@@ -305,21 +309,29 @@ class Political(LexicalChecker):
         Example(_post("Proud to support the Conservatives this fall, vote blue! #VoteCPC"), True),
         Example(_post("Vote Alex Martin for school trustee on Monday!"), True),
         Example(_post("Votez pour le NPD le 20 octobre!"), True),
+        Example(_post("Our MP (Conservative) has done nothing for our schools. Time to send him packing."), True,
+                "contempt for a party is partisan"),
+        Example(_post("Un référendum maintenant! Oui à l'indépendance avec le PQ ⚜️"), True, "a side on sovereignty"),
         Example(_post("Gr. 5 ran a Student Vote mock election: the Green Party won in our class!"), False),
         Example(_post("Civics: how a bill becomes law, then we visited the legislature."), False),
         Example(_post("Election day is Monday. Eligible voters can find where to vote online."), False),
+        Example(_post("Grade 11 history studied the 1995 Quebec referendum and the Clarity Act."), False),
     )
 
 
 class Religious(LexicalChecker):
     """Promoting a faith or practice, inviting to worship, or proselytising.
 
-    Devotional statements ("Jesus loves you", a Bible verse, "the one true path") fire; faith
-    words (church, mosque, prayer, puja) fire with an invitation ("join us", "everyone welcome");
+    Devotional statements ("Jesus loves you", a Bible verse, "the one true path", prayer as a
+    remedy, asking a saint to intercede, prayer back in schools, scripture offered free or as the
+    answer) fire; faith words of every tradition (church, mass, Shabbat, Jummah, gurdwara, satsang,
+    puja, retreat; French prière, messe, le Christ, Évangile) fire with an invitation ("join us",
+    "everyone welcome", "venez", "inscrivez-vous", "come with me");
     God named together with an address to the reader, a testimony or a claim about everything
     ("you", "my", "nothing", "He") fires unless it is an exclamation ("oh my god").
     Inclusive holiday greetings are not signals (they lower confidence when they come with one),
-    and world-religions lessons and visits veto.
+    and world-religions lessons and visits veto, as do school concerts, ceremonies and food drives
+    held in a place of worship.
     """
 
     id = "SM204"
@@ -339,6 +351,10 @@ class Religious(LexicalChecker):
         Example(_post("Oh my god, this experiment worked on the first try"), False),
         Example(_post("Whatever you face this week, God walks beside you."), True, "God named with an address"),
         Example(_post("God, this week was long. Thank goodness for the long weekend"), False),
+        Example(_post("The rosary is the best remedy for anxiety. Ask Mary to intercede for you 📿"), True,
+                "prayer as a remedy, intercession"),
+        Example(_post("Ramenons la prière dans nos écoles!"), True, "prayer in schools advocacy"),
+        Example(_post("Join us Saturday at St. Luke's Church for the community food drive!"), False),
     )
 
 
