@@ -134,9 +134,15 @@ _CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o|grad(?:uating)?(?: 
 _AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y[./]?o\b\.?|yrs? old\b|years? old\b|yrs?\b(?!\s*(?:of|in|at|teaching|experience|exp|on|with|as)\b)|ans\b)|\b(?:age|aged|âge)\s?(\d{1,2})\b"
                      r"|\b(?:i'?m|i am|j'ai)\s(\d{1,2})\b(?!\s*(?:%|h\b|pm|am|:|\.\d|years? (?:of|in)|k\b))")
 _SEGMENT_AGE_RE = re.compile(r"^\s*(\d{1,2})\s*$")
+# A bare number with an emoji after it ("13 🎧") is an age only in the school range.
+_SEGMENT_AGE_EMOJI_RE = re.compile(r"^\s*(\d{1,2})\s*[^\w\s#%$.,:+\-/][^\w]*$")
+# A whole bio segment that is a grade written short: "G10", "g 9".
+_SEGMENT_GRADE_RE = re.compile(r"^\s*g\s?(\d{1,2})\s*[^\w]*$")
 _UNDER_RE = re.compile(r"\bu-?(\d{1,2})\b")
 _SEGMENT_SPLIT = re.compile(r"[|·•,;/\n]")
-_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante|junior|senior|freshman|sophomore)"
+_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante|junior|senior|freshman|sophomore|soph)"
+                            r"(?:[\s-](?:athlete|leader|ambassador|rep|representative|volunteer|journalist|artist|"
+                            r"musician|council\s+rep|athlete\s+and\s+\w+))?"
                             r"\s?(?:at|@|a|au|de)\s+(.{2,60})")
 
 
@@ -165,6 +171,9 @@ _SCHOOL_HEAD_RE = re.compile(
     r"intermediate(?: school)?|elementary(?: school)?|public school|catholic (?:high|secondary|elementary)|composite|"
     r"ss|dhs|chs|shs|hs|ci|cvi|ps|"
     r"ecole secondaire|ecole intermediaire|ecole elementaire|ecole primaire|polyvalente)(?![\w-])")
+_HEAD_STUDENT_RE = re.compile(
+    r"(?<![\w-])(?:secondary|collegiate|ss|dhs|chs|shs|ci|cvi|middle school|junior high|intermediate|elementary)"
+    r"\s+(?:student|eleve|junior|senior|freshman|sophomore)\b")
 _LEAD_WORDS_RE = re.compile(r"\s*(?:\S+\s+){0,6}\S+")
 _SCHOOL_NAME_CUT = re.compile(r"[|·•,;/\n!?()]|\s[-–—]\s|\s{2,}")
 # A career the account hopes for ("future nurse", "aspiring engineer"): not an adult's job, and only a
@@ -212,6 +221,13 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
             student.append(("age under 18", seg.strip()))
         elif m and 18 <= int(m.group(1)) < 100:
             adult.append(f"age {int(m.group(1))}")
+        elif not m:
+            e = _SEGMENT_AGE_EMOJI_RE.match(seg)
+            if e and 10 <= int(e.group(1)) < 18:
+                student.append(("age under 18", seg.strip()))
+            g = _SEGMENT_GRADE_RE.match(seg)
+            if g and 1 <= int(g.group(1)) <= 12:
+                student.append(("grade", seg.strip()))
     for m in _UNDER_RE.finditer(low):
         if 8 <= int(m.group(1)) <= 18:
             student.append(("youth age group", text[m.start():m.end()]))
@@ -241,10 +257,15 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
             if found:
                 student.append((found[0], text[m.start():m.start(1) + found[1]]))
     for w in school_words:
-        m = re.search(r"(?<!\w)" + re.escape(w) + r"\s+(?:student|eleve|etudiante?|junior|senior|freshman)\b", low)
+        m = re.search(r"(?<!\w)" + re.escape(w) + r"(?:\s+[\w'’-]+){0,2}?\s+(?:student|eleve|etudiante?|junior|senior|freshman)\b",
+                      low)
         if m:
             student.append(("student of a school of the board", text[m.start():m.end()]))
             break
+    else:
+        m = _HEAD_STUDENT_RE.search(low)
+        if m:
+            student.append(("student of a school", text[m.start():m.end()]))
     for h in hits:
         if h.section == "student_bio.student" and not h.entry.startswith(("student", "eleve", "etudiant")):
             student.append(("student words", text[h.start:h.end]))
