@@ -279,9 +279,13 @@ class StudentFollowBio(Checker):
 
     Signals: a grade ("gr 7", "grade 11", "9th grade", "3e année", "sec 2"), a class year still to
     come ("class of 2030", "'29"), an age under 18 ("15 y/o", a bare "15" between separators, a
-    U14 team), "student at" a school of the board or one of its aliases. Adult signals veto:
-    teacher, coach, parent, alumni, a past class year, an organisation (club, league, library...).
-    Grade and age ranges ("grades 9–12", "ages 12–18") describe an audience, not a student.
+    U14 team), "student at" a school of the board or one of its aliases, also named at more length
+    ("student at Kellerton Riverside SS") or another school by its kind ("student @ Pine Ridge
+    Regional High", "Northgate Secondary student"), a pupil's role (prefect, head girl). Adult
+    signals veto: teacher, coach, parent, alumni, a past class year, an organisation (club, league,
+    library...), a college or university. A hoped-for career ("future nurse") is not an adult's job
+    and counts only beside another student signal. Grade and age ranges ("grades 9–12", "ages
+    12–18") describe an audience, not a student.
     """
 
     id = "SM102"
@@ -297,6 +301,11 @@ class StudentFollowBio(Checker):
         Example(_follow("instagram", "dani.dances", "Dani", "12 y/o 💃 dance"), True),
         Example(_follow("x", "nova29", "Nova", "class of 2029 ✨"), True),
         Example(_follow("bluesky", "mika.bsky.social", "mika", "student at Lakeside · art"), True),
+        Example(_follow("x", "rosie", "Rosie", "student @ Pine Ridge Regional High | dance"), True,
+                "another school, named by its kind"),
+        Example(_follow("x", "ama", "Ama", "Grade 11 | prefect | future nurse 🩺"), True,
+                "a hoped-for career is not an adult's job"),
+        Example(_follow("x", "ola", "Ola", "future nurse 🩺 | coffee"), False, "a career hope alone"),
         Example(_follow("x", "CoachDee", "Coach Dee", "Coach · Grade 9 & 10 PE"), False),
         Example(_follow("x", "LSSAlumni", "Lakeside Alumni", "Lakeside grads, class of 2019"), False),
         Example(_follow("x", "RoboLeague", "Robotics League", "High school robotics · grades 9–12"), False),
