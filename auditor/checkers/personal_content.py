@@ -71,8 +71,9 @@ def targets_in(text: str) -> list[tuple[int, int, str]]:
 class PersonalLife(LexicalChecker):
     """Personal life blended into a professional account: dates, partners, weddings, family holidays.
 
-    Professional development, conferences and class or field trips veto; "my teaching partner"
-    is not a partner.
+    Professional development, conferences, class or field trips and poetry or vocabulary lessons
+    veto; "my teaching partner" is not a partner. A place ("at the cottage", "au chalet") or a
+    destination is personal life only with a family or holiday cue ("with the kids", "back Monday").
     """
 
     id = "SM206"
@@ -87,6 +88,10 @@ class PersonalLife(LexicalChecker):
         Example(_post("Date night with my boyfriend, no marking tonight!"), True),
         Example(_post("Family vacation in Jamaica, back next week ☀️"), True),
         Example(_post("Our wedding photos are finally here 💍"), True),
+        Example(_post("Souper en amoureux ce soir avec mon chum 🥰"), True, "French partner words"),
+        Example(_post("Semaine de relâche au chalet avec les enfants, de retour lundi!"), True,
+                "a holiday place with a family cue"),
+        Example(_post("Cocktail hour at the cottage tonight"), False, "a setting, no family or holiday cue"),
         Example(_post("PD day: great conference on assessment with my teaching partner."), False),
         Example(_post("Grade 8 field trip to Ottawa next week!"), False),
     )
@@ -95,7 +100,9 @@ class PersonalLife(LexicalChecker):
 class PersonalSales(LexicalChecker):
     """Personal sales or a side business promoted from a professional account.
 
-    School fundraisers, bake sales, book fairs and student-run stores veto.
+    Covers network-marketing brands and recruiting, garage and yard sales, asking prices, realtors
+    and renting out one's own place, and tutoring or lessons for pay. School fundraisers, bake
+    sales, book fairs, student-run stores, mock sales and economics lessons veto.
     """
 
     id = "SM207"
@@ -110,6 +117,9 @@ class PersonalSales(LexicalChecker):
         Example(_post("Selling my old road bike, barely used. DM me!"), True),
         Example(_post("Side hustle: I do wedding photography, now booking for 2027 📸"), True),
         Example(_like("Use my code TEACH10 for 10% off!"), True, "an endorsement"),
+        Example(_post("Yard sale at our place Saturday, 8 to noon!"), True, "a garage sale"),
+        Example(_post("Our cottage is available for rent in July, DM for dates"), True, "renting out one's place"),
+        Example(_post("Our Grade 12 business class ran a mock garage sale to practise pricing."), False, "a lesson"),
         Example(_post("Bake sale Friday to help fund the Grade 8 trip!"), False),
         Example(_post("The yearbook is for sale in the cafeteria, proceeds to the grad committee."), False),
     )
@@ -136,6 +146,7 @@ class PersonalAccountPointer(LexicalChecker):
         Example({"type": "profile", "platform": "x", "account": "MsExample", "id": "p",
                  "bio": "Grade 5 teacher · personal: @jo_private"}, True),
         Example(_post("DM me for my personal Snapchat"), True, "names a personal account"),
+        Example(_post("Mes recettes sont sur mon Insta @cuisine_de_sophie, abonnez-vous!"), True, "French"),
         Example(_post("Follow @NASA for amazing space pictures!"), False, "an organisation, no cue"),
         Example(_post("Students: please don't follow my personal account, follow this one"), False),
         Example(_post("Follow my class account @MsExample for homework reminders"), False,
