@@ -236,9 +236,11 @@ class Substances(LexicalChecker):
     """Alcohol, cannabis or other drugs, tobacco or vaping shown or promoted as enjoyment.
 
     The procedure forbids content promoting alcohol, drug or tobacco use on professional accounts.
-    Drinks, brands and emoji (🍷 🍺 🥂 🚬) fire; context words of a health or prevention lesson, a
-    history unit, an assembly, a science lab or an alcohol-free drink veto the rule. Words that
-    are also ordinary ("drinks", "weed", "joint") need an enjoyment cue.
+    Drinks, brands and emoji (🍷 🍺 🥂 🚬) fire, in English and French (a 5 à 7, une brosse, mal de
+    bloc); context words of a health or prevention lesson, a history unit, an assembly, a science
+    lab or an alcohol-free drink veto the rule ("Santé!" is a toast, not a health class; Dry January
+    vetoes only when someone is doing it). Words that are also ordinary ("drinks", "weed", "joint",
+    "caribou", "Fireball") need an enjoyment cue or the drink they come in.
     """
 
     id = "SM201"
@@ -256,14 +258,18 @@ class Substances(LexicalChecker):
         Example(_post("Gr. 9 health: the real risks of vaping, and where to get help to quit."), False),
         Example(_post("History unit: Prohibition and the rum-runners of the Great Lakes."), False),
         Example(_post("Root beer floats for the class party! 🥤"), False),
+        Example(_post("Mal de bloc ce matin, notre 5 à 7 de fin d'étape a fini tard"), True, "Québec French"),
+        Example(_post("Grade 6 science: the caribou herd migrates north each spring."), False),
     )
 
 
 class Explicit(LexicalChecker):
     """Sexual content, and profanity including masked (f***, a**hole) and leetspeak (sh1t) spellings.
 
-    Clinical and educational words (puberty, consent, sexual health) veto the sexual signals;
-    mild words such as "darn" or "heck" are not in the lexicon.
+    Profanity also counts as acronyms (FFS, STFU), Québec sacres and French vulgarity (p*te,
+    bordel); sexual content also when described (smut, sex scenes, a "spicy" book). Clinical and
+    educational words (puberty, consent, sexual health) veto the sexual signals; mild words such as
+    "darn" or "heck" are not in the lexicon.
     """
 
     id = "SM202"
@@ -281,6 +287,9 @@ class Explicit(LexicalChecker):
         Example(_post("Darn it, the projector died again"), False),
         Example(_post("Grade 7 health: puberty, consent and healthy relationships start next week."), False),
         Example(_post("Sorting shiitake mushrooms in foods class"), False),
+        Example(_post("Quel bordel ce matin, j'en ai plein le cul"), True, "French vulgarity"),
+        Example(_post("This month's book club pick is pure smut and I'm here for it"), True),
+        Example(_post("Le cul-de-sac derrière l'école sera fermé lundi pour les travaux"), False),
     )
 
 
