@@ -318,13 +318,22 @@ STUDY_FRAME = re.compile(
     re.IGNORECASE)
 
 
+# ... unless the sentence also takes the class there ("learning about bridges; tomorrow we visit the
+# Science Centre").
+VISIT_WORDS = re.compile(
+    r"\b(?:visit\w*|tour\w*|go|goes|going|head\w*|trips?|excursion|bus(?:es)?|depart\w*|leav\w*|meet\w*|"
+    r"arriv\w*|perform\w*|play\w*|compet\w*|sing\w*|walk\w*|drive|ride|see|seeing|attend\w*|"
+    r"visit\w*|sortie|allons|allez|partons|rendez-vous|visite\w*)\b",
+    re.IGNORECASE)
+
+
 def _places(sentence: str, offset: int, schools: frozenset[str],
             people: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int, str]]:
     """(start, end, why) of named places in a sentence; offsets are the text's. `people` are spans
     (text offsets) of roster names: "Luna Hall" is a student, not a hall."""
     out = []
     going = TRIP_WORDS.search(sentence) is not None
-    studied = STUDY_FRAME.search(sentence) is not None
+    studied = STUDY_FRAME.search(sentence) is not None and VISIT_WORDS.search(sentence) is None
     for m in PLACE_SEQ.finditer(sentence):
         m_start, end = m.start(), m.end()
         before = sentence[max(0, m_start - 24):m_start].lower().split()
