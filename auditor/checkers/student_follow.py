@@ -257,6 +257,17 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
             if found:
                 student.append((found[0], text[m.start():m.start(1) + found[1]]))
     for w in school_words:
+        # "RCI 2028", "Oakwood PS '31": a school of the board with a class year
+        m = re.search(r"(?<![\w-])" + re.escape(w) + r"(?:\s+(?:ps|ss|hs|ci|cvi|dhs|chs|high|secondary|collegiate|elementary|public school|"
+                      r"middle school))?\s*(?:[-–—:]\s*)?['’]?(20\d\d|\d\d)(?![\w/:.-])", low)
+        if m and not (len(m.group(1)) == 2 and "'" not in m.group(0) and "’" not in m.group(0)):
+            year = int(m.group(1)) + (2000 if len(m.group(1)) == 2 else 0)
+            if end <= year <= end + 13:
+                student.append(("class year to come at a school of the board", text[m.start():m.end()]))
+            elif year < end:
+                adult.append(f"past class year {text[m.start():m.end()].strip()}")
+            break
+    for w in school_words:
         m = re.search(r"(?<!\w)" + re.escape(w) + r"(?:\s+[\w'’-]+){0,2}?\s+(?:student|eleve|etudiante?|junior|senior|freshman)\b",
                       low)
         if m:
