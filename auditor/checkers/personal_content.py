@@ -145,6 +145,8 @@ class PersonalAccountPointer(LexicalChecker):
         Example(_post("Follow my personal account @jo.travels.eats for summer pics!"), True),
         Example({"type": "profile", "platform": "x", "account": "MsExample", "id": "p",
                  "bio": "Grade 5 teacher · personal: @jo_private"}, True),
+        Example({"type": "profile", "platform": "x", "account": "MsExample", "id": "p",
+                 "bio": "Gr 6 teacher · travel pics at @jo.wanders"}, True, "my kind of pictures at a handle"),
         Example(_post("DM me for my personal Snapchat"), True, "names a personal account"),
         Example(_post("Mes recettes sont sur mon Insta @cuisine_de_sophie, abonnez-vous!"), True, "French"),
         Example(_post("Follow @NASA for amazing space pictures!"), False, "an organisation, no cue"),
