@@ -54,7 +54,7 @@ class Engine:
         self.ctx = ctx
         self.policy = policy or Policy()
         classes = list(checkers) if checkers is not None else checker_classes()
-        self.checkers = [c() for c in classes if c.id not in self.policy.disabled]
+        self.checkers = [c() for c in classes if self.policy.is_enabled(c)]
         self._by_type: dict[str, list[Checker]] = {}
         for c in self.checkers:
             for t in c.item_types:

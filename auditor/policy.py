@@ -45,11 +45,21 @@ class AllowEntry:
 @dataclass
 class Policy:
     disabled: set[str] = field(default_factory=set)
+    # Rules the file explicitly turns on: needed for rules that are off by default.
+    enabled: set[str] = field(default_factory=set)
     severity: dict[str, str] = field(default_factory=dict)
     allow: list[AllowEntry] = field(default_factory=list)
     # Lexicon additions and other checker data, passed to checkers as CheckContext.policy.
     data: dict[str, Any] = field(default_factory=dict)
     source: str = "<defaults>"
+
+    def is_enabled(self, checker: type) -> bool:
+        """Whether a checker class runs: the file's `enabled` if it says, else the rule's default."""
+        if checker.id in self.disabled:
+            return False
+        if checker.id in self.enabled:
+            return True
+        return getattr(checker, "default_enabled", True)
 
     def active_allow(self, today: date) -> list[AllowEntry]:
         return [a for a in self.allow if a.expires >= today]
@@ -79,8 +89,7 @@ def parse_policy(raw: dict[str, Any], source: str) -> Policy:
             if k == "enabled":
                 if not isinstance(v, bool):
                     raise PolicyError(f"{where}.enabled: expected true or false")
-                if not v:
-                    policy.disabled.add(rule_id)
+                (policy.enabled if v else policy.disabled).add(rule_id)
             elif k == "severity":
                 if v not in SEVERITIES:
                     raise PolicyError(f"{where}.severity: expected one of {', '.join(SEVERITIES)}")

@@ -2,13 +2,17 @@
 """Precision and recall per category on a labelled corpus, through `auditor check` itself.
 
 Usage:
-    python benchmarks/accuracy.py [--eval DIR] [--details] [--config FILE]
+    python benchmarks/accuracy.py [--eval DIR] [--details] [--config FILE] [--with-model]
 
 DIR holds items.jsonl, labels.csv, roster.csv, schools.csv and accounts.csv (default: ../shared/eval
 beside the repository). Scoring follows the corpus README: per category, over items; an item is
 predicted for a category when at least one finding of that category is on it (endorsements
 included); student-image and account findings are ignored. With --details, every false positive
 and miss is listed with its text, so real errors can be told apart from the corpus's traps.
+
+With --with-model, the optional rules that are off by default (the statistical conduct model,
+SM209 and up) are turned on through a temporary copy of the settings and policy files; the
+lexicon path alone (without the flag) is what the targets are held to.
 
 Targets checked for the privacy categories (issue 3): precision and recall >= 0.95; for the
 professional-conduct categories (issue 4): >= 0.90.
@@ -61,6 +65,37 @@ def run_check(eval_dir: Path, config: str | None) -> tuple[list[dict], float]:
     return json.loads(proc.stdout), elapsed
 
 
+def model_config(config: str | None, tmp: Path) -> str:
+    """A copy of the settings whose policy file is the board's policy plus `enabled = true` for
+    every rule that is off by default (the optional model rules)."""
+    import re
+    import tomllib
+
+    from auditor.config import DEFAULT_CONFIG, load_settings
+    from auditor.engine import checker_classes
+
+    settings_path = Path(config or os.environ.get("AUDITOR_CONFIG") or DEFAULT_CONFIG).resolve()
+    settings = load_settings(settings_path)
+    policy_path = settings.resolve_path(settings["checks"]["policy_file"]) if settings["checks"]["policy_file"] else None
+    text = policy_path.read_text(encoding="utf-8") if policy_path and policy_path.exists() else ""
+    named = (tomllib.loads(text).get("rules") or {}) if text else {}
+    optional = [c.id for c in checker_classes() if not c.default_enabled]
+    clash = [rid for rid in optional if rid in named]
+    if clash:
+        sys.exit(f"--with-model: the policy already has [rules.{clash[0]}]; set enabled = true there instead")
+    text += "".join(f"\n[rules.{rid}]\nenabled = true\n" for rid in optional)
+    (tmp / "policy.toml").write_text(text, encoding="utf-8")
+    raw = settings_path.read_text(encoding="utf-8")
+    line = f'policy_file = "{(tmp / "policy.toml").as_posix()}"'
+    raw, n = re.subn(r"(?m)^policy_file\s*=.*$", lambda m: line, raw)
+    if not n:
+        raw = (raw.replace("[checks]", f"[checks]\n{line}", 1) if "[checks]" in raw
+               else raw + f"\n[checks]\n{line}\n")
+    (tmp / "auditor.toml").write_text(raw, encoding="utf-8")
+    print(f"--with-model: enabled {', '.join(optional)}")
+    return str(tmp / "auditor.toml")
+
+
 def load_labels(eval_dir: Path) -> dict[str, set[str]]:
     with (eval_dir / "labels.csv").open(encoding="utf-8", newline="") as fh:
         return {row["item_id"]: {c for c in row["categories"].split(";") if c} for row in csv.DictReader(fh)}
@@ -93,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval", type=Path, default=default_eval, help=f"corpus folder (default {default_eval})")
     ap.add_argument("--details", action="store_true", help="list false positives and misses per category")
     ap.add_argument("--config", help="settings file passed to auditor --config")
+    ap.add_argument("--with-model", action="store_true",
+                    help="also run the optional model rules (off by default), e.g. SM209")
     args = ap.parse_args(argv)
 
     eval_dir = args.eval.resolve()
@@ -103,7 +140,12 @@ def main(argv: list[str] | None = None) -> int:
             if line.strip():
                 obj = json.loads(line)
                 items[obj["id"]] = obj
-    findings, elapsed = run_check(eval_dir, args.config)
+    if args.with_model:
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="accuracy-model-") as tmp:
+            findings, elapsed = run_check(eval_dir, model_config(args.config, Path(tmp)))
+    else:
+        findings, elapsed = run_check(eval_dir, args.config)
 
     predicted: dict[str, set[str]] = {c: set() for c in SCORED}
     why: dict[tuple[str, str], list[str]] = {}

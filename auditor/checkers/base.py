@@ -79,6 +79,9 @@ class Checker:
     severity: ClassVar[str]
     confidence: ClassVar[str] = "high"
     clause: ClassVar[str]
+    # Whether the rule runs when the policy file says nothing about it. Optional rules (the
+    # statistical conduct model) set False and run only under `[rules.<id>] enabled = true`.
+    default_enabled: ClassVar[bool] = True
     # The item types the rule looks at; the engine skips the others.
     item_types: ClassVar[frozenset[str]] = frozenset({"post", "like"})
     examples: ClassVar[tuple[Example, ...]] = ()

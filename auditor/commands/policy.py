@@ -27,7 +27,8 @@ def policy_report(policy: Policy, today: date) -> dict:
         rules.append({
             "id": cls.id, "name": cls.name, "rule": cls.rule(), "category": cls.category,
             "severity": override or cls.severity, "default_severity": cls.severity,
-            "confidence": cls.confidence, "clause": cls.clause, "enabled": cls.id not in policy.disabled,
+            "confidence": cls.confidence, "clause": cls.clause, "enabled": policy.is_enabled(cls),
+            "default_enabled": cls.default_enabled,
             "doc": cls.doc(),
         })
     known = {r["id"] for r in rules}
@@ -42,7 +43,7 @@ def policy_report(policy: Policy, today: date) -> dict:
     return {
         "policy": policy.source,
         "rules": rules,
-        "unknown_rules": sorted((set(policy.disabled) | set(policy.severity)) - known),
+        "unknown_rules": sorted((set(policy.disabled) | set(policy.enabled) | set(policy.severity)) - known),
         "allow": {"active": [entry(a) for a in policy.active_allow(today)],
                   "expired": [entry(a) for a in policy.expired_allow(today)]},
     }
@@ -85,6 +86,10 @@ def show(ctx: click.Context, policy_path: str | None, fmt: str) -> None:
                    f"{'on' if r['enabled'] else 'off':<4} {r['clause']}")
     if any(r["severity"] != r["default_severity"] for r in report["rules"]):
         click.echo("* severity overridden by the policy")
+    optional = [r["id"] for r in report["rules"] if not r["default_enabled"] and not r["enabled"]]
+    if optional:
+        click.echo(f"off by default (optional): {', '.join(optional)}; turn one on with "
+                   f"[rules.<id>] enabled = true in the policy file")
     for rid in report["unknown_rules"]:
         click.echo(f"warning: the policy names rule {rid}, which no installed checker has")
     allow = report["allow"]
