@@ -8,7 +8,14 @@ lexical rule's vetoes, as the model rules run). Decides which categories deserve
 one that adds recall without costing precision. Runs in-process; the full pipeline figure is
 `benchmarks/accuracy.py --with-model`.
 
-    .venv/bin/python benchmarks/conduct_model.py [--eval DIR]
+    .venv/bin/python benchmarks/conduct_model.py [--eval DIR] [--details]
+    .venv/bin/python benchmarks/conduct_model.py --blind 12 13 15 16 17 [--data DIR]
+
+--blind (needs scikit-learn, the model-train extra): for each held-out set N, retrain the model
+WITHOUT that set (same settings as the shipped one), and score the set's items; compare with the
+lexicon's figures when the set was first scored, untouched (`UNTUNED_<N>.txt`), and with their
+union (an item is predicted by the lexicon or the model). This is the honest estimate of what the
+model adds on freshly written text: neither the model nor the lexicon had seen the set.
 
 Do not point it at a corpus the model was trained on (tests/data/conduct/*) and expect an honest
 figure; the sealed held-out set is the lead's to run.
@@ -38,9 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval", type=Path, default=REPO.parent / "shared" / "eval")
     ap.add_argument("--details", action="store_true", help="list the model's false positives and extra finds")
+    ap.add_argument("--blind", nargs="+", metavar="N", help="held-out set numbers to leave out in turn")
+    ap.add_argument("--data", type=Path, default=REPO / "tests" / "data" / "conduct",
+                    help="conduct data for --blind (e.g. a git archive of a commit)")
+    ap.add_argument("--category", default="discriminatory", help="category for --blind")
     args = ap.parse_args(argv)
-    if "heldout_14" in str(args.eval):
+    if "heldout_14" in str(args.eval) or "14" in (args.blind or ()):
         sys.exit("heldout_14 is sealed: the lead runs it")
+    if args.blind:
+        return blind(args.data, args.blind, args.category)
     sys.path.insert(0, str(REPO / "benchmarks"))
     from accuracy import load_labels
     labels = load_labels(args.eval)
@@ -79,6 +92,43 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    model FP {i}: {text[i][:150]}")
             for i in sorted(combined - lex):
                 print(f"    added {'TP' if i in gold else 'FP'} {i}: {text[i][:150]}")
+    return 0
+
+
+def blind(data: Path, sets: list[str], cat: str) -> int:
+    import csv
+    import re
+
+    from auditor.models import train
+    from auditor.models.scorer import ConductModel
+    print(f"{cat}, each set left out of training in turn; lexicon = its UNTUNED figures")
+    totals = {"gold": 0, "lex": [0, 0], "model": [0, 0], "union": [0, 0]}
+    for s in sets:
+        folder = data / f"heldout_{s}"
+        texts, labels, _ = train.load_corpus(data, exclude=frozenset({folder.name}))
+        model = ConductModel(train.train(texts, labels, (cat,), verbose=False), f"without {folder.name}")
+        with (folder / "labels.csv").open(encoding="utf-8", newline="") as fh:
+            gold = {r["item_id"] for r in csv.DictReader(fh) if cat in r["categories"].split(";")}
+        items = [json.loads(line) for line in (folder / "items.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+        untuned = next(folder.glob("UNTUNED_*.txt")).read_text(encoding="utf-8")
+        sec = untuned.split(f"== {cat}", 1)[1].split("\n== ", 1)[0] if f"== {cat}" in untuned else ""
+        lex = (gold - set(re.findall(r"FN (\S+):", sec))) | set(re.findall(r"FP (\S+):", sec))
+        mod = {it["id"] for it in items if any(model.score(t, (cat,), explain_all=False)[cat].fires
+                                               for _, _, t in item_text_fields(it))}
+        row = [f"set {s:>3s}: gold {len(gold):3d}"]
+        totals["gold"] += len(gold)
+        for name, pred in (("lex", lex), ("model", mod), ("union", lex | mod)):
+            tp, fp = len(pred & gold), len(pred - gold)
+            totals[name][0] += tp
+            totals[name][1] += fp
+            row.append(f"{name} P {tp / (tp + fp) if tp + fp else 1:.2f} R {tp / len(gold):.2f} (fp {fp})")
+        print("  ".join(row), flush=True)
+    row = [f"all    : gold {totals['gold']:3d}"]
+    for name in ("lex", "model", "union"):
+        tp, fp = totals[name]
+        row.append(f"{name} P {tp / (tp + fp) if tp + fp else 1:.2f} R {tp / totals['gold']:.2f} (fp {fp})")
+    print("  ".join(row))
     return 0
 
 
