@@ -10,6 +10,8 @@ words without a release, and a reviewer must be able to read why something match
     weak     an entry that breaks the rule only with a cue or a second, different weak entry
     cue      context that turns a weak entry into a signal (an invitation, "vote", enjoyment)
     veto     teaching or inclusive context that cancels the section (a health lesson, a mock vote)
+    override a cue so plain that it outweighs every veto: "they belong in their own building" is
+             not a lesson even when the post says "inclusion"
     lower    context that keeps the signal but lowers its confidence
     exclude  longer phrases that cancel an entry they contain ("root beer" cancels "beer")
     minor    half a cue: a weak entry needs one cue or two different minor ones ("never", "lol")
@@ -42,7 +44,7 @@ from auditor.config import PACKAGE_ROOT
 from auditor.policy import PolicyError
 
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
-GROUPS = ("strong", "masked", "weak", "cue", "minor", "veto", "lower", "exclude")
+GROUPS = ("strong", "masked", "weak", "cue", "override", "minor", "veto", "lower", "exclude")
 SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pairs", "pattern", "doc"}
 PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label"})
 # Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
@@ -481,10 +483,11 @@ def _near(section: Section, text: str, a: list[Hit], b: list[Hit]) -> list[list[
 
 def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
     """Strong entries fire; a weak one needs, in scope, a cue, two different minor cues or a second
-    different weak entry; vetoes are recorded (the caller decides what a veto does)."""
+    different weak entry; vetoes are recorded (the caller decides what a veto does) unless an
+    `override` cue made the signal: a plain demand to exclude is not teaching."""
     by_group: dict[str, list[Hit]] = {}
     for h in hits:
-        by_group.setdefault(h.group, []).append(h)
+        by_group.setdefault("cue" if h.group == "override" else h.group, []).append(h)
     strong = by_group.get("strong", [])
     weak = by_group.get("weak", [])
     terms: list[Hit] = list(strong)
@@ -520,8 +523,9 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
                     used[(x.start, x.end)] = x
     if not terms:
         return None
+    overridden = any(h.group == "override" for h in used.values())
     return Signal(section.key, sorted(terms, key=lambda h: h.start), list(used.values()),
-                  by_group.get("veto", []), by_group.get("lower", []), bool(strong), cued)
+                  [] if overridden else by_group.get("veto", []), by_group.get("lower", []), bool(strong), cued)
 
 
 # --- building and caching ---------------------------------------------------------------------
