@@ -88,6 +88,16 @@ def test_veto_and_lower_are_reported_not_hidden():
     assert not sig.vetoed and sig.explanation()["lowered_by"] == ["cheers"]
 
 
+def test_an_override_cue_outweighs_every_veto_but_an_ordinary_cue_does_not():
+    lx = lex(s={"weak": ["newcomers"], "cue": ["lazy"], "override": ["belong in separate classes"],
+                "veto": ["inclusion"]})
+    ordinary = judged(lx, "Inclusion week: newcomers are not lazy, they are learning fast")
+    assert ordinary is not None and ordinary.vetoed
+    plain = judged(lx, "Inclusion? Newcomers belong in separate classes.")
+    assert plain is not None and not plain.vetoed and plain.cued
+    assert [h.entry for h in plain.cues] == ["belong in separate classes"]
+
+
 def test_exclude_cancels_the_entry_it_contains():
     lx = lex(s={"strong": ["beer"], "exclude": ["root beer"]})
     assert lx.scan("Root beer floats") == []
