@@ -256,6 +256,12 @@ PAST = re.compile(
     r"learned|learnt|met|welcomed|watched|heard|"
     r"thank\s+you|hier|avons|sommes\s+allés|était)\b",
     re.IGNORECASE)
+# A time that is the day of the post itself: told with a past-tense sentence after it, the visit is over.
+SAME_DAY = re.compile(r"today|this\s+(?:morning|afternoon)|aujourd['’]hui|ce\s+matin|cet\s+apr[eè]s-midi",
+                      re.IGNORECASE)
+_FR_RECAP = re.compile(r"\b(?:ont|a|avons|ai|as|avez)\s+(?:tellement\s+|beaucoup\s+|vraiment\s+)?"
+                       r"(?:ador[ée]|aim[ée]|vu|appris|visit[ée]|d[ée]couvert|pass[ée]|eu|rencontr[ée]|profit[ée])\b",
+                       re.IGNORECASE)
 _CAP_WORD = r"[A-ZÀ-Ý][\w'’\-]*\.?"
 _CONNECT = r"(?:of|the|de|du|des|la|le|d['’]|and|&)"
 PLACE_SEQ = re.compile(_CAP_WORD + r"(?:\s+(?:" + _CONNECT + r"\s+)*" + _CAP_WORD + r")*")
@@ -449,6 +455,12 @@ def whereabouts(text: str, schools: frozenset[str], people: tuple[tuple[int, int
             continue
         times = [(start + m.start(), start + m.end()) for m in TIME_ANCHOR.finditer(sent)]
         time = times[0] if times else prev_time
+        if places and time and SAME_DAY.fullmatch(text[time[0]:time[1]]) and any(
+                (PAST.search(text[s:e]) or _FR_RECAP.search(text[s:e])) and not TIME_ANCHOR.search(text[s:e])
+                for s, e in bounds[i + 1:]):
+            # "Trip to the Museum today. The kids loved it": a same-day recap, the visit is told as done
+            prev_time = None
+            continue
         if places and time:
             p = places[0]
             yield (p[0], p[1]), time, p[2]
@@ -458,7 +470,8 @@ def whereabouts(text: str, schools: frozenset[str], people: tuple[tuple[int, int
 class StudentWhereabouts(Checker):
     """Where students will be at a stated time: a trip, game, pickup or event with a day, date or
     clock time and a named place ("buses leave Thursday at 8:15 for the Kestrel Marsh", "on
-    Parliament Hill at 10 am"). A city or region named in passing, a visit told in the past tense,
+    Parliament Hill at 10 am"). A city or region named in passing, a visit told in the past tense
+    (also a same-day recap: "trip to the Museum today. The kids loved it"),
     a place without a time, the school's own name, a venue that is the topic of a lesson ("learning
     about ... today: the Olympic Stadium") and an open invitation to bring one's own kids are not this
     rule."""
@@ -477,6 +490,8 @@ class StudentWhereabouts(Checker):
                 "time in the sentence before"),
         Example(_post("Demain, sortie au Musée des Beaux-Arts avec mes élèves!"), True, "French"),
         Example(_post("Last week's trip to the Riverside Science Centre was a huge hit!"), False, "past visit"),
+        Example(_post("Grade 3 trip to the Springbank Science Centre today. The kids loved the planetarium!"), False,
+                "a same-day recap"),
         Example(_post("All buses in the Kestrel Bay area are cancelled today."), False, "region in passing"),
         Example(_post("Join us at the mosque this Friday for prayers."), False, "no named place"),
         Example(_post("Our pen pals live in Yellowknife. Next week we mail our letters."), False, "city"),

@@ -134,6 +134,27 @@ _CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o|grad(?:uating)?(?: 
 _AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y[./]?o\b\.?|yrs? old\b|years? old\b|yrs?\b(?!\s*(?:of|in|at|teaching|experience|exp|on|with|as)\b)|ans\b)|\b(?:age|aged|âge)\s?(\d{1,2})\b"
                      r"|\b(?:i'?m|i am|j'ai)\s(\d{1,2})\b(?!\s*(?:%|h\b|pm|am|:|\.\d|years? (?:of|in)|k\b))")
 _SEGMENT_AGE_RE = re.compile(r"^\s*(\d{1,2})\s*$")
+# Ages written in words, English and French ("sixteen", "quinze ans"): teens spell them out too.
+_AGE_WORDS = {w: i for i, w in enumerate(
+    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(), start=10)}
+_AGE_WORDS_FR = {w: i for i, w in enumerate(
+    "dix onze douze treize quatorze quinze seize dix-sept dix-huit dix-neuf vingt".split(), start=10)}
+_EN_AGE = r"(\d{1,2}|" + "|".join(_AGE_WORDS) + r")"
+_FR_AGE = r"(" + "|".join(sorted(_AGE_WORDS_FR, key=len, reverse=True)) + r")"
+_AGE_SPELLED_RE = re.compile(
+    r"\b" + _EN_AGE + r"\s?(?:y/o|yo|yrs? old|years? old)\b"
+    r"|\b(?:i'?m|i am|just turned|turned|turning)\s+" + _EN_AGE
+    + r"\b(?!\s*(?:%|h\b|pm|am|:|\.\d|years? (?:of|in|at|teaching)|yrs? (?:of|in|at|teaching)|k\b|minutes?|hours?))"
+    r"|(?<![\w-])" + _FR_AGE + r"\s+ans\b(?!\s*(?:d['’]|de\b|en\b|a\b|au\b|dans\b|comme\b|chez\b))")
+# A bio segment that opens with an age and goes on ("16 and bored", "sixteen & thriving") or is the age
+# alone in words ("fifteen 🌸"); "12 and under", "10 and up" name an age group, not a person.
+_SEGMENT_AGE_LEAD_RE = re.compile(
+    r"^\s*" + _EN_AGE + r"\s*(?:(?:and|&|\+)\s+(?!(?:under|up|over|older|younger|above|below|counting)\b)\w"
+    r"|going on\b|[^\w\s#%$.,:+\-/'’][^\w]*$|$)")
+
+
+def _age_value(raw: str) -> int:
+    return int(raw) if raw.isdigit() else _AGE_WORDS.get(raw) or _AGE_WORDS_FR[raw]
 # A bare number with an emoji after it ("13 🎧") is an age only in the school range.
 _SEGMENT_AGE_EMOJI_RE = re.compile(r"^\s*(\d{1,2})\s*[^\w\s#%$.,:+\-/][^\w]*$")
 # A whole bio segment that is a grade written short: "G10", "g 9".
@@ -172,7 +193,12 @@ _SCHOOL_HEAD_RE = re.compile(
     r"ss|dhs|chs|shs|hs|ci|cvi|ps|"
     r"ecole secondaire|ecole intermediaire|ecole elementaire|ecole primaire|polyvalente)(?![\w-])")
 _HEAD_STUDENT_RE = re.compile(
-    r"(?<![\w-])(?:secondary|collegiate|ss|dhs|chs|shs|ci|cvi|middle school|junior high|intermediate|elementary)"
+    r"(?:(?<![\w-])(?:secondary|collegiate|ss|dhs|chs|shs|ci|cvi|middle school|junior high|intermediate|elementary|"
+    r"composite)(?:\s+(?:school|institute))?"
+    # "<Name> School student": a school named by its own name; schools for adults are not K-12
+    r"|(?<![\w-])(?!(?:law|med|medical|nursing|grad|graduate|business|dental|flight|driving|film|culinary|art|trade|"
+    r"vet|beauty|barber|divinity|language|bible|sunday|dance|music|summer|night|home|pharmacy|engineering|"
+    r"acting|cooking|ski|swim|surf|hebrew|chinese|saturday|weekend)\s)[a-z][\w'’-]*\s+(?:high\s+)?school)"
     r"\s+(?:student|eleve|junior|senior|freshman|sophomore)\b")
 _LEAD_WORDS_RE = re.compile(r"\s*(?:\S+\s+){0,6}\S+")
 _SCHOOL_NAME_CUT = re.compile(r"[|·•,;/\n!?()]|\s[-–—]\s|\s{2,}")
@@ -215,7 +241,23 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
             student.append(("age under 18", text[m.start():m.end()]))
         elif age >= 18:
             adult.append(f"age {age}")
+    for m in _AGE_SPELLED_RE.finditer(low):
+        raw = next(g for g in m.groups() if g)
+        if raw.isdigit() and not m.group(0).startswith(("just turned", "turned", "turning")):
+            continue  # "15 y/o", "i'm 12" are read by _AGE_RE above
+        age = _age_value(raw)
+        if age < 18:
+            student.append(("age under 18", text[m.start():m.end()]))
+        else:
+            adult.append(f"age {age}")
     for seg in _SEGMENT_SPLIT.split(low):
+        lead = _SEGMENT_AGE_LEAD_RE.match(seg)
+        if lead and not _SEGMENT_AGE_RE.match(seg) and not _SEGMENT_AGE_EMOJI_RE.match(seg):
+            age = _age_value(lead.group(1))
+            if 10 <= age < 18:
+                student.append(("age under 18", seg.strip()))
+            elif age >= 18:
+                adult.append(f"age {age}")
         m = _SEGMENT_AGE_RE.match(seg)
         if m and 10 <= int(m.group(1)) < 18:
             student.append(("age under 18", seg.strip()))

@@ -91,6 +91,7 @@ def test_not_addresses(text):
     "Field trip to High Park on Friday, pack a lunch.",
     "Reminder: Wednesday's game is at Centennial Arena, 4:30 start. Go team!",
     "Our Grade 3s are at Springbank Farm today!",
+    "Grade 4 trip to the Royal Tyrrell Museum today. We were so excited, buses leave at 9:15!",
     "Trip day is Friday! We'll be at the Grand River Conservation Area all day, class.",
     "Les élèves vont au Musée de la Nature demain à 9 h.",
     "Bus for the junior girls leaves Sat., May 9 at 7:30 for the Lakeside Aquatic Centre.",
@@ -107,6 +108,8 @@ def test_whereabouts(text):
 
 @pytest.mark.parametrize("text", [
     "Our Grade 3s visited Springbank Farm today. What a day!",     # past
+    "Grade 5 trip to the Royal Tyrrell Museum today. The kids loved the dinosaur lab!",  # a same-day recap
+    "Sortie au Musée des Beaux-Arts aujourd'hui. Les élèves ont adoré, quelle journée!",  # recap, in French
     "Last week's trip to the Science Centre was a hit!",            # past
     "I'm presenting at the Math Teachers Conference on Saturday.",   # no students
     "We went to Toronto last week with the Grade 8s.",              # past, city
