@@ -35,23 +35,11 @@ from dataclasses import replace
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
-from auditor.checkers.content import (CLAUSE_BOUNDARIES, Discriminatory, LexicalChecker, TextScan,
-                                      content_lexicon, item_text_fields, scan_item)
+from auditor.checkers.content import (_VIA_WORDS, CLAUSE_BOUNDARIES, Discriminatory, LexicalChecker, TextScan,
+                                      _like, _post, content_lexicon, item_text_fields, scan_item)
 from auditor.findings import Finding, Span
 from auditor.lexicon import GROUPS, Lexicon
 from auditor.models.scorer import load_model
-
-_VIA_WORDS = {"repost": "reposted", "quote": "quoted", "like": "liked"}
-
-
-def _post(text: str, **extra) -> dict:
-    return {"type": "post", "platform": "x", "account": "MsExample", "id": "ex", "kind": "original",
-            "text": text, **extra}
-
-
-def _like(text: str) -> dict:
-    return {"type": "like", "platform": "bluesky", "account": "msexample.bsky.social", "id": "ex",
-            "post": {"text": text, "author": {"handle": "someone.bsky.social"}}}
 
 
 class ModelChecker(Checker):
