@@ -69,7 +69,8 @@ def targets_in(text: str) -> list[tuple[int, int, str]]:
 
 
 class PersonalLife(LexicalChecker):
-    """Personal life blended into a professional account: dates, partners, weddings, family holidays.
+    """Personal life blended into a professional account: dates, partners, weddings, a divorce or
+    separation of one's own, family holidays.
 
     Professional development, conferences, class or field trips and poetry or vocabulary lessons
     veto; "my teaching partner" is not a partner. A place ("at the cottage", "au chalet") or a
@@ -91,6 +92,8 @@ class PersonalLife(LexicalChecker):
         Example(_post("Souper en amoureux ce soir avec mon chum 🥰"), True, "French partner words"),
         Example(_post("Semaine de relâche au chalet avec les enfants, de retour lundi!"), True,
                 "a holiday place with a family cue"),
+        Example(_post("My divorce is final. New chapter!"), True, "one's own divorce; 'new chapter' is no novel study"),
+        Example(_post("Grade 11 law: how a divorce works under the Divorce Act."), False, "divorce as a topic"),
         Example(_post("Cocktail hour at the cottage tonight"), False, "a setting, no family or holiday cue"),
         Example(_post("PD day: great conference on assessment with my teaching partner."), False),
         Example(_post("Grade 8 field trip to Ottawa next week!"), False),
@@ -101,8 +104,10 @@ class PersonalSales(LexicalChecker):
     """Personal sales or a side business promoted from a professional account.
 
     Covers network-marketing brands and recruiting, garage and yard sales, asking prices, realtors
-    and renting out one's own place, and tutoring or lessons for pay. School fundraisers, bake
-    sales, book fairs, student-run stores, mock sales and economics lessons veto.
+    and renting out one's own place, tutoring or lessons for pay, and a colleague's own business
+    promoted ("owned by our very own ...", "la boutique de notre collègue"): the owner must be said
+    to be staff, so a sponsor, an alum's or a student's business is not this rule. School
+    fundraisers, bake sales, book fairs, student-run stores, mock sales and economics lessons veto.
     """
 
     id = "SM207"
@@ -119,6 +124,10 @@ class PersonalSales(LexicalChecker):
         Example(_like("Use my code TEACH10 for 10% off!"), True, "an endorsement"),
         Example(_post("Yard sale at our place Saturday, 8 to noon!"), True, "a garage sale"),
         Example(_post("Our cottage is available for rent in July, DM for dates"), True, "renting out one's place"),
+        Example(_post("Shop small! The Maple & Twine boutique is owned by our very own Mrs. Dubois 👗"), True,
+                "a colleague's own business"),
+        Example(_post("Congrats to alum Jess Tran, who just opened her own bakery downtown!"), False,
+                "an alum's business, not staff"),
         Example(_post("Our Grade 12 business class ran a mock garage sale to practise pricing."), False, "a lesson"),
         Example(_post("Bake sale Friday to help fund the Grade 8 trip!"), False),
         Example(_post("The yearbook is for sale in the cafeteria, proceeds to the grad committee."), False),
