@@ -300,8 +300,11 @@ class Political(LexicalChecker):
     and premiers, and US parties and figures are known out of the box; a board adds local parties
     and candidates in the policy file's `[lexicons.political.*]`. Naming a party is civics; backing
     or attacking it is not: "vote", "support", a #Vote hashtag, "re-elect", "Vote <Name>", praise
-    or contempt ("the only party", "send him packing", "hold them to their promises", "a raison",
-    "une honte"), a party colour on the ballot, or a side taken on sovereignty or a referendum.
+    or contempt ("the only party", "the only premier who cares", "too scared to", "send him packing",
+    "hold them to their promises", "a raison", "une honte", "n'a pas le courage"), cheering a party on
+    at home or in an election abroad ("rooting for", "fingers crossed", "allez les démocrates"), a
+    campaign hashtag (#Pierre4PM, #TeamCarney), a party colour on the ballot, or a side taken on
+    sovereignty or a referendum.
     Mock elections, Student Vote, nonpartisan voter information, legislature visits and history
     lessons veto.
     """
@@ -321,6 +324,10 @@ class Political(LexicalChecker):
         Example(_post("Our MP (Conservative) has done nothing for our schools. Time to send him packing."), True,
                 "contempt for a party is partisan"),
         Example(_post("Un référendum maintenant! Oui à l'indépendance avec le PQ ⚜️"), True, "a side on sovereignty"),
+        Example(_post("Rooting for the Democrats tonight from up here, fingers crossed 🤞"), True,
+                "cheering a party in an election abroad"),
+        Example(_post("Hot take: the Liberals are too scared to touch class sizes."), True, "a stance with a jab at a party"),
+        Example(_post("#Pierre4PM 🇨🇦"), True, "a leader's campaign hashtag"),
         Example(_post("Gr. 5 ran a Student Vote mock election: the Green Party won in our class!"), False),
         Example(_post("Civics: how a bill becomes law, then we visited the legislature."), False),
         Example(_post("Election day is Monday. Eligible voters can find where to vote online."), False),
