@@ -69,8 +69,9 @@ def targets_in(text: str) -> list[tuple[int, int, str]]:
 
 
 class PersonalLife(LexicalChecker):
-    """Personal life blended into a professional account: dates, partners, weddings, a divorce or
-    separation of one's own, family holidays.
+    """Personal life blended into a professional account: dates, partners, weddings, family holidays,
+    and one's own family milestones (a divorce or separation, a death in the family, a first home,
+    a pregnancy loss or fertility treatment).
 
     Professional development, conferences, class or field trips and poetry or vocabulary lessons
     veto; "my teaching partner" is not a partner. A place ("at the cottage", "au chalet") or a
@@ -94,6 +95,9 @@ class PersonalLife(LexicalChecker):
                 "a holiday place with a family cue"),
         Example(_post("My divorce is final. New chapter!"), True, "one's own divorce; 'new chapter' is no novel study"),
         Example(_post("Grade 11 law: how a divorce works under the Divorce Act."), False, "divorce as a topic"),
+        Example(_post("Got the keys to our first house today! 🔑"), True, "a first home of one's own"),
+        Example(_post("Condolences to the family of our custodian Mr. Silva; the funeral is Saturday."), False,
+                "a colleague's funeral notice"),
         Example(_post("Cocktail hour at the cottage tonight"), False, "a setting, no family or holiday cue"),
         Example(_post("PD day: great conference on assessment with my teaching partner."), False),
         Example(_post("Grade 8 field trip to Ottawa next week!"), False),
