@@ -131,7 +131,7 @@ _GRADE_RE = re.compile(
     r"|\b(?:year|yr)\s?(\d{1,2})\s+(?:student|pupil)\b")
 _CLASS_OF_RE = re.compile(r"\b(?:class of|promo(?:tion)?|c/o|grad(?:uating)?(?: class)?(?: of)?|finissant(?:e|s)?)"
                           r"\s*'?(\d{4}|\d{2})\b|(?<![\w'’])['’](\d{2})\b|\b(20\d\d)\s?grad\b")
-_AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y[./]?o\b\.?|yrs? old\b|years? old\b|yrs?\b(?!\s*(?:of|in|at|teaching|experience|exp|on|with|as)\b)|ans\b)|\b(?:age|aged|âge)\s?(\d{1,2})\b"
+_AGE_RE = re.compile(r"(?<![\w.])(\d{1,2})\s?(?:y[./]?o\b\.?|yrs? old\b|years? old\b|yrs?\b(?!\s*(?:of|in|at|teaching|experience|exp|on|with|as)\b)|ans\b)|\b(?:age|aged|âge)\s?:?\s?(\d{1,2})\b(?!\s*(?:[-–/+]|to\b|and\b|a\b|à)\s*\d)"
                      r"|\b(?:i'?m|i am|j'ai)\s(\d{1,2})\b(?!\s*(?:%|h\b|pm|am|:|\.\d|years? (?:of|in)|k\b))")
 _SEGMENT_AGE_RE = re.compile(r"^\s*(\d{1,2})\s*$")
 # Ages written in words, English and French ("sixteen", "quinze ans"): teens spell them out too.
@@ -161,7 +161,7 @@ _SEGMENT_AGE_EMOJI_RE = re.compile(r"^\s*(\d{1,2})\s*[^\w\s#%$.,:+\-/][^\w]*$")
 _SEGMENT_GRADE_RE = re.compile(r"^\s*g\s?(\d{1,2})\s*[^\w]*$")
 _UNDER_RE = re.compile(r"\bu-?(\d{1,2})\b")
 _SEGMENT_SPLIT = re.compile(r"[|·•,;/\n]")
-_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante|junior|senior|freshman|sophomore|soph)"
+_STUDENT_AT_RE = re.compile(r"\b(?:student|eleve|etudiant|etudiante|junior|senior|freshman|freshie|sophomore|soph)"
                             r"(?:[\s-](?:athlete|leader|ambassador|rep|representative|volunteer|journalist|artist|"
                             r"musician|council\s+rep|athlete\s+and\s+\w+))?"
                             r"\s?(?:at|@|a|au|de)\s+(.{2,60})")
