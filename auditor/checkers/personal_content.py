@@ -108,7 +108,9 @@ class PersonalSales(LexicalChecker):
     """Personal sales or a side business promoted from a professional account.
 
     Covers network-marketing brands and recruiting, garage and yard sales, asking prices, realtors
-    and renting out one's own place, tutoring or lessons for pay, and a colleague's own business
+    and renting out one's own place, tutoring or lessons for pay, personal services (lashes,
+    babysitting, snow removal), one's own book or album launched, teaching resources sold online
+    (TpT), farm goods at a price per unit, and a colleague's own business
     promoted ("owned by our very own ...", "la boutique de notre collègue"): the owner must be said
     to be staff, so a sponsor, an alum's or a student's business is not this rule. School
     fundraisers, bake sales, book fairs, student-run stores, mock sales and economics lessons veto.
