@@ -260,6 +260,8 @@ class Substances(LexicalChecker):
         Example(_post("Root beer floats for the class party! 🥤"), False),
         Example(_post("Mal de bloc ce matin, notre 5 à 7 de fin d'étape a fini tard"), True, "Québec French"),
         Example(_post("Grade 6 science: the caribou herd migrates north each spring."), False),
+        Example(_post("The edibles finally kicked in, this movie is amazing"), True),
+        Example(_post("Thanks to Constable Roy for the cannabis presentation to our grade 10s"), False),
     )
 
 
@@ -267,9 +269,11 @@ class Explicit(LexicalChecker):
     """Sexual content, and profanity including masked (f***, a**hole) and leetspeak (sh1t) spellings.
 
     Profanity also counts as acronyms (FFS, STFU), Québec sacres and French vulgarity (p*te,
-    bordel); sexual content also when described (smut, sex scenes, a "spicy" book). Clinical and
-    educational words (puberty, consent, sexual health) veto the sexual signals; mild words such as
-    "darn" or "heck" are not in the lexicon.
+    bordel), and spelled out or masked with dashes (F-U-C-K, motherf---ing, sh_t); sexual content
+    also when described (smut, sex scenes, a "spicy" book) or implied (a quickie, someone done on a
+    desk, nothing on but an apron, performance in bed; bondage props or "X me any day" with a
+    flirting emoji). Clinical and educational words (puberty, consent, sexual health) veto the
+    sexual signals; mild words such as "darn" or "heck" are not in the lexicon.
     """
 
     id = "SM202"
@@ -290,6 +294,9 @@ class Explicit(LexicalChecker):
         Example(_post("Quel bordel ce matin, j'en ai plein le cul"), True, "French vulgarity"),
         Example(_post("This month's book club pick is pure smut and I'm here for it"), True),
         Example(_post("Le cul-de-sac derrière l'école sera fermé lundi pour les travaux"), False),
+        Example(_post("F-U-C-K this printer, third jam today"), True, "spelled out"),
+        Example(_post("Sneaking in a lunchtime quickie before the bell 😏"), True, "innuendo"),
+        Example(_post("Quickie reminder: permission forms are due Friday"), False),
     )
 
 
