@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="conduct data for --blind (e.g. a git archive of a commit)")
     ap.add_argument("--category", default="discriminatory", help="category for --blind")
     args = ap.parse_args(argv)
-    if "heldout_14" in str(args.eval) or "14" in (args.blind or ()):
-        sys.exit("heldout_14 is sealed: the lead runs it")
+    from auditor.models.train import SEALED
+    if any(name in str(args.eval) for name in SEALED) or any(f"heldout_{n}" in SEALED for n in args.blind or ()):
+        sys.exit(f"{', '.join(sorted(SEALED))} are sealed until their first score is recorded")
     if args.blind:
         return blind(args.data, args.blind, args.category)
     sys.path.insert(0, str(REPO / "benchmarks"))

@@ -4,8 +4,9 @@ One logistic regression per category (one-vs-rest) over `auditor.models.features
 hand-written conduct sentences of the repository:
 
 - `tests/data/conduct/sentences.tsv` (label, text), and
-- every `tests/data/conduct/heldout_<n>/` set EXCEPT `heldout_14`, which is sealed: its sentences
-  are never opened here, so it stays an honest test of the shipped model.
+- every `tests/data/conduct/heldout_<n>/` set EXCEPT the sealed ones (`SEALED`): their sentences
+  are never opened here, so they stay an honest test of the shipped model. A set is sealed from
+  when it is written until its first score is recorded; the newest round's sets are sealed now.
 
 Never `/work/shared/eval` (or any corpus outside `tests/data/conduct/`): that is the cross-author
 test. Each item contributes the texts the content checkers read (`item_text_fields`: the post
@@ -32,7 +33,7 @@ from auditor.models.features import FEATURIZER_VERSION, features
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "conduct"
-SEALED = {"heldout_14"}
+SEALED = {"heldout_19", "heldout_20", "heldout_21"}
 CATEGORIES = ("substances", "explicit", "political", "religious", "discriminatory", "personal-content")
 OUT = Path(__file__).resolve().parent / "conduct_model.json.gz"
 SEED = 20261128
