@@ -345,11 +345,16 @@ class Political(LexicalChecker):
 class Religious(LexicalChecker):
     """Promoting a faith or practice, inviting to worship, or proselytising.
 
-    Devotional statements ("Jesus loves you", a Bible verse, "the one true path", prayer as a
-    remedy, asking a saint to intercede, prayer back in schools, scripture offered free or as the
-    answer) fire; faith words of every tradition (church, mass, Shabbat, Jummah, gurdwara, satsang,
-    puja, retreat; French prière, messe, le Christ, Évangile) fire with an invitation ("join us",
-    "everyone welcome", "venez", "inscrivez-vous", "come with me");
+    Devotional statements ("Jesus loves you", a Bible verse cited or quoted in English or French,
+    "the one true path", "Jésus est le chemin", prayer or a sacrament as a remedy, asking a saint to
+    intercede, prayer back in schools, scripture offered free or as the answer, exclusivism such as
+    "only Christ saves" or other faiths called false gods) fire; so does a practice urged on the
+    reader ("go to confession", "light the Shabbat candles", "allez à la messe") and students or
+    parents addressed about a youth group or Bible study; faith words of every tradition (church,
+    mass, Shabbat, Jummah, gurdwara, satsang, puja, retreat, confession; French prière, messe, le
+    Christ, Évangile) fire with an invitation or an enrolment ("join us", "everyone welcome",
+    "venez", "inscrivez-vous", "come with me", "I can sign you up") or a recommendation ("give it a
+    try", "you won't regret it", "your soul will thank you");
     God named together with an address to the reader, a testimony or a claim about everything
     ("you", "my", "nothing", "He") fires unless it is an exclamation ("oh my god").
     Inclusive holiday greetings are not signals (they lower confidence when they come with one),
@@ -378,6 +383,11 @@ class Religious(LexicalChecker):
                 "prayer as a remedy, intercession"),
         Example(_post("Ramenons la prière dans nos écoles!"), True, "prayer in schools advocacy"),
         Example(_post("Join us Saturday at St. Luke's Church for the community food drive!"), False),
+        Example(_post("Go to confession this Lent. Best thing you'll ever do for your soul."), True,
+                "a sacrament urged on the reader"),
+        Example(_post("Car Dieu a tant aimé le monde qu'il a donné son Fils unique."), True, "scripture quoted in French"),
+        Example(_post("Jesus alone saves. Every other religion is a lie."), True, "exclusivism"),
+        Example(_post("Confession: I ate the last donut in the staff room 🍩"), False, "an admission, not the sacrament"),
     )
 
 
