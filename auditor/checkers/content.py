@@ -360,8 +360,12 @@ class Religious(LexicalChecker):
     "the one true path", "Jésus est le chemin", prayer or a sacrament as a remedy, asking a saint to
     intercede, prayer back in schools, scripture offered free or as the answer, exclusivism such as
     "only Christ saves" or other faiths called false gods) fire; so does a practice urged on the
-    reader ("go to confession", "light the Shabbat candles", "allez à la messe") and students or
-    parents addressed about a youth group or Bible study; faith words of every tradition (church,
+    reader ("go to confession", "light the Shabbat candles", "allez à la messe"), a call to come back
+    or convert ("come back to the Church", "revenez à Dieu"), a practice made a duty for a faith
+    group ("every Catholic family should be at Mass"), a faith's parents told what to forbid,
+    creation said to prove a Creator, and students or parents addressed about a youth group or
+    Bible study; scripture copies offered ("free copy", "copies available"), praise nights and
+    refuge ceremonies count as invitations; faith words of every tradition (church,
     mass, Shabbat, Jummah, gurdwara, satsang, puja, retreat, confession; French prière, messe, le
     Christ, Évangile) fire with an invitation or an enrolment ("join us", "everyone welcome",
     "venez", "inscrivez-vous", "come with me", "I can sign you up") or a recommendation ("give it a
@@ -399,6 +403,11 @@ class Religious(LexicalChecker):
         Example(_post("Car Dieu a tant aimé le monde qu'il a donné son Fils unique."), True, "scripture quoted in French"),
         Example(_post("Jesus alone saves. Every other religion is a lie."), True, "exclusivism"),
         Example(_post("Confession: I ate the last donut in the staff room 🍩"), False, "an admission, not the sacrament"),
+        Example(_post("It's never too late: come back to the Lord this Easter."), True, "a call to return to a faith"),
+        Example(_post("Every Muslim family should be praying together five times a day."), True,
+                "a practice made a duty for a faith group"),
+        Example(_post("Grade 12 Philosophy debated whether intelligent design is science."), False,
+                "creationism discussed in a class"),
     )
 
 
