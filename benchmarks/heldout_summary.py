@@ -27,9 +27,10 @@ CONDUCT = ["student-follow", "substances", "explicit", "political", "religious",
 ROW = re.compile(r"^(?P<cat>[a-z-]+)\s+[\d.]+\s+[\d.]+\s+(?P<tp>\d+)\s+(?P<fp>\d+)\s+(?P<fn>\d+)\s+(?P<gold>\d+)\b")
 
 
-def first_score(folder: Path) -> str:
-    """The text of the set's first scoring (the UNTUNED file written before any fix)."""
-    files = sorted(folder.glob("UNTUNED*.txt"))
+def first_score(folder: Path, with_model: bool = False) -> str:
+    """The text of the set's first scoring (the UNTUNED file written before any fix); with
+    `with_model`, the same first scoring with the optional SM209 model turned on."""
+    files = sorted(f for f in folder.glob("UNTUNED*.txt") if f.stem.endswith("_with_model") == with_model)
     if not files:
         raise SystemExit(f"{folder}: no UNTUNED_*.txt (this set was never scored before tuning)")
     return files[0].read_text(encoding="utf-8")
@@ -56,15 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sets", nargs="+", help="set numbers (heldout_<n>) or folders")
     ap.add_argument("--now", action="store_true", help="pool the current scores instead of the first ones")
+    ap.add_argument("--with-model", action="store_true",
+                    help="pool the first scores taken with the optional SM209 model on (UNTUNED_<n>_with_model.txt)")
     args = ap.parse_args(argv)
     folders = [Path(s) if not s.isdigit() else HELDOUT / f"heldout_{s}" for s in args.sets]
     totals = {c: [0, 0, 0] for c in CONDUCT}
     for folder in folders:
-        report = current_score(folder) if args.now else first_score(folder)
+        report = current_score(folder) if args.now else first_score(folder, args.with_model)
         for cat, (tp, fp, fn) in counts(report).items():
             for i, v in enumerate((tp, fp, fn)):
                 totals[cat][i] += v
-    kind = "current scores (tuned on these sets)" if args.now else "first scores, before any tuning on them"
+    kind = ("current scores (tuned on these sets)" if args.now else
+            "first scores, before any tuning on them" + (", SM209 model on" if args.with_model else ""))
     print(f"sets: {', '.join(f.name for f in folders)}  ({kind})")
     print(f"{'category':<18} {'precision':>9} {'recall':>7} {'tp':>5} {'fp':>4} {'fn':>4}  target")
     short = []
