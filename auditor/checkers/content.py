@@ -239,8 +239,11 @@ class Substances(LexicalChecker):
     Drinks, brands and emoji (🍷 🍺 🥂 🚬) fire, in English and French (a 5 à 7, une brosse, mal de
     bloc); context words of a health or prevention lesson, a history unit, an assembly, a science
     lab or an alcohol-free drink veto the rule ("Santé!" is a toast, not a health class; Dry January
-    vetoes only when someone is doing it). Words that are also ordinary ("drinks", "weed", "joint",
-    "caribou", "Fireball") need an enjoyment cue or the drink they come in.
+    vetoes only when someone is doing it; finishing a unit of some other subject does not). Wine,
+    beer, spirits, vapes and dip by brand fire (Kim Crawford, Skoal, a tin of Copenhagen, a new
+    disposable with its flavour). Words that are also ordinary ("drinks", "weed", "joint",
+    "caribou", "Fireball", "disposable") need an enjoyment cue or the drink they come in; the Keg
+    steakhouse and woodworking joints are not drinks or drugs.
     """
 
     id = "SM201"
@@ -262,6 +265,9 @@ class Substances(LexicalChecker):
         Example(_post("Grade 6 science: the caribou herd migrates north each spring."), False),
         Example(_post("The edibles finally kicked in, this movie is amazing"), True),
         Example(_post("Thanks to Constable Roy for the cannabis presentation to our grade 10s"), False),
+        Example(_post("Wrapped up the fractions unit. A box of wine and zero marking tonight"), True,
+                "a unit of another subject is not a lesson about drinking"),
+        Example(_post("Woodworking club cut dovetail joints for their keepsake boxes"), False),
     )
 
 
@@ -272,7 +278,9 @@ class Explicit(LexicalChecker):
     bordel), and spelled out or masked with dashes (F-U-C-K, motherf---ing, sh_t); sexual content
     also when described (smut, sex scenes, a "spicy" book) or implied (a quickie, someone done on a
     desk, nothing on but an apron, performance in bed; bondage props or "X me any day" with a
-    flirting emoji). Clinical and educational words (puberty, consent, sexual health) veto the
+    flirting emoji; a stock double entendre, "long and hard", "like I like my men", "minds out of
+    the gutter", with such an emoji or a second one). Clinical and educational words (puberty,
+    consent, sexual health) veto the
     sexual signals; mild words such as "darn" or "heck" are not in the lexicon.
     """
 
@@ -297,6 +305,8 @@ class Explicit(LexicalChecker):
         Example(_post("F-U-C-K this printer, third jam today"), True, "spelled out"),
         Example(_post("Sneaking in a lunchtime quickie before the bell 😏"), True, "innuendo"),
         Example(_post("Quickie reminder: permission forms are due Friday"), False),
+        Example(_post("I like my coffee like I like my men: long and hard 😏"), True, "double entendre"),
+        Example(_post("Our team worked long and hard on this mural"), False),
     )
 
 
