@@ -327,7 +327,10 @@ class Political(LexicalChecker):
     result, a party judged by its stance on a bill ("any party that supports it doesn't deserve my
     vote"), "Go <party>!", "Vive le Bloc", a vote announced or urged ("voted Liberal", "votons NPD"),
     a warning ("don't be fooled again", "faites-vous pas avoir") and a referendum side ("non au
-    référendum").
+    référendum"). So do a party to be put out ("get the Liberals out", "turf the UCP", "the PCs are
+    toast"), a party implied rather than named ("you know which party to vote against", "only one
+    party on the ballot"), a vote for a named candidate announced or regretted ("should've voted Jane
+    Doe") and time given to a candidate's campaign ("spent every Saturday on her campaign").
     Mock elections, Student Vote, nonpartisan voter information and get-out-the-vote for any party
     alike ("whether you vote Liberal or NDP"), legislature visits and history lessons veto.
     """
@@ -360,6 +363,11 @@ class Political(LexicalChecker):
         Example(_post("Grade 11 history studied the 1995 Quebec referendum and the Clarity Act."), False),
         Example(_post("Knocking on doors for the food drive with student council; chip in $5 for Ms. Lee's gift!"), False,
                 "door-to-door for a charity, money for a colleague"),
+        Example(_post("Class sizes matter. You all know which party to vote against this fall 😉"), True,
+                "a party implied, not named"),
+        Example(_post("The only fix for rural schools is getting the Sask Party out."), True, "a party to be put out"),
+        Example(_post("The grade 8s voted Sarah Jones as their team captain. Get the kids out the door by 8:15!"), False,
+                "a team vote, not an election"),
     )
 
 
@@ -382,6 +390,10 @@ class Religious(LexicalChecker):
     try", "you won't regret it", "your soul will thank you");
     God named together with an address to the reader, a testimony or a claim about everything
     ("you", "my", "nothing", "He") fires unless it is an exclamation ("oh my god").
+    A congregation by its name ("Grace Fellowship", "Living Word Ministries") counts as a faith word;
+    a chant or mantra recommended as a daily habit ("five minutes a day", "it transformed my
+    practice"), scripture handed to students ("every student gets a New Testament") and Christ's
+    sacrifice told as fact ("so they understand what He did for us") fire.
     Inclusive holiday greetings are not signals (they lower confidence when they come with one),
     and world-religions lessons and visits veto, as do school concerts, ceremonies and food drives
     held in a place of worship.
@@ -418,6 +430,12 @@ class Religious(LexicalChecker):
                 "a practice made a duty for a faith group"),
         Example(_post("Grade 12 Philosophy debated whether intelligent design is science."), False,
                 "creationism discussed in a class"),
+        Example(_post("Handing out free Bibles to every student in my homeroom this week."), True,
+                "scripture handed to students"),
+        Example(_post("Chant Om Mani Padme Hum ten minutes a day. It changed my life 🙏"), True,
+                "a mantra recommended as a daily habit"),
+        Example(_post("Research Fellowship applications are due Friday, everyone's welcome to apply."), False,
+                "an academic fellowship, not a congregation"),
     )
 
 
