@@ -333,6 +333,27 @@ VISIT_WORDS = re.compile(
     re.IGNORECASE)
 
 
+# A country, province or territory is a region named in passing ("le vote au Canada", "at Ontario's
+# legislature" is a landmark by its own words): nobody can be found there.
+REGIONS = frozenset([
+    "canada", "ontario", "quebec", "manitoba", "saskatchewan", "alberta", "yukon", "nunavut", "labrador",
+    "newfoundland", "nova scotia", "new brunswick", "nouveau-brunswick", "nouvelle-ecosse", "british columbia",
+    "colombie-britannique", "prince edward island", "ile-du-prince-edouard", "terre-neuve",
+    "northwest territories", "territoires du nord-ouest", "usa", "etats-unis", "united states", "america",
+    "amerique", "france", "mexique", "mexico", "japon", "japan", "chine", "china", "inde", "india", "italie", "italy",
+    "espagne", "spain", "allemagne", "germany", "haiti", "maroc", "morocco", "senegal", "liban", "lebanon",
+    "belgique", "belgium", "suisse", "switzerland", "europe", "afrique", "africa", "asie", "asia"])
+# A place named like a school ("at Bonnechere Valley CI this morning", "à l'École secondaire Grand-Lac"):
+# students are at school every day, and the labels leave the school's own name out. It stays a place
+# when the sentence takes a team or class there (a trip, an away game).
+_SCHOOL_NAMED = re.compile(
+    r"(?:\b(?:ci|cvi|ss|ps|dhs|chs|shs|hs|ss|secondary|collegiate|collegiate institute|public school|"
+    r"elementary|elementary school|high school|secondary school|middle school|catholic school|intermediate school|"
+    r"junior high|catholic (?:high|secondary|elementary) school)$)|^(?:ecole|polyvalente|college|academie)\b")
+_AWAY = re.compile(r"\b(?:vs\.?|versus|game|games|match|tournament|tourney|meet|playoffs?|finals?|semi-?finals?|"
+                   r"away|hosts?|hosted by|bus(?:es)?|matchs?|partie|tournoi|rencontre)\b", re.IGNORECASE)
+
+
 def _places(sentence: str, offset: int, schools: frozenset[str],
             people: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int, str]]:
     """(start, end, why) of named places in a sentence; offsets are the text's. `people` are spans
@@ -375,6 +396,10 @@ def _places(sentence: str, offset: int, schools: frozenset[str],
             continue
         folded = " ".join(fold(m.group()).replace(".", " ").split())
         if folded in schools or any(folded == f"{s} {w}" for s in schools for w in ("ss", "ps", "hs")):
+            continue
+        if folded in REGIONS:
+            continue
+        if _SCHOOL_NAMED.search(folded) and not (going or _AWAY.search(sentence)):
             continue
         if sentence[end - 1] == "." and len(words[-1]) > 3:  # a full stop, not "St." or "Mt."
             end -= 1
@@ -472,7 +497,8 @@ class StudentWhereabouts(Checker):
     clock time and a named place ("buses leave Thursday at 8:15 for the Kestrel Marsh", "on
     Parliament Hill at 10 am"). A city or region named in passing, a visit told in the past tense
     (also a same-day recap: "trip to the Museum today. The kids loved it"),
-    a place without a time, the school's own name, a venue that is the topic of a lesson ("learning
+    a place without a time, the school's own name (or any place named as a school, unless a team or
+    class is taken there), a country or province, a venue that is the topic of a lesson ("learning
     about ... today: the Olympic Stadium") and an open invitation to bring one's own kids are not this
     rule."""
 
@@ -508,6 +534,10 @@ class StudentWhereabouts(Checker):
                 "a venue as the topic of a lesson"),
         Example(_post("Applications for the Ottawa Youth Forum trip are open to Gr 11/12. Due Nov 30."), False,
                 "a grade range, not a date"),
+        Example(_post("Assembly at Maple Hollow CI this morning, led by our student council."), False,
+                "a school's own name"),
+        Example(_post("Junior boys play at Maple Hollow CI Thursday at 4, bus leaves at 3:15."), True,
+                "a team taken to another school"),
     )
 
     def check(self, item: dict, ctx: CheckContext):

@@ -204,8 +204,13 @@ _LEAD_WORDS_RE = re.compile(r"\s*(?:\S+\s+){0,6}\S+")
 _SCHOOL_NAME_CUT = re.compile(r"[|·•,;/\n!?()]|\s[-–—]\s|\s{2,}")
 # A career the account hopes for ("future nurse", "aspiring engineer"): not an adult's job, and only a
 # youth signal beside a grade or a school, so it never makes a finding alone.
+# A school the account hopes to go to next ("hoping for Carleton U next fall", "headed to McGill '27",
+# "dream school: Queen's") is the same: a plan, not an adult's place.
 _FUTURE_RE = re.compile(r"(?:\bfuture|\baspiring|\bwannabe|\bsoon[- ]to[- ]be|\bfutur(?:e)?|\baspirante?|"
-                        r"\bdream job:?|\bone day an?|\bgoal:)\s*$")
+                        r"\bdream job:?|\bone day an?|\bgoal:)\s*$"
+                        r"|(?:\bhoping (?:for|to get into|to go to)|\bhope to go to|\b(?:headed|heading|bound) (?:to|for)|"
+                        r"\bdream school:?|\b(?:committed|commit|applying|accepted) to|\bnext stop:?|"
+                        r"\bj['’]esp[eè]re aller [aà]|\badmise? [aà]|\baccept[ée]e? [aà])\s*(?:the\s+|l['’])?(?:[\w'’.&-]+\s+){0,3}$")
 
 
 def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str, str]], list[str]]:
@@ -214,7 +219,7 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
     low = fold(text)
     lex = ctx.cached("student_bio_lexicon", lambda: lexicon_for(ctx.policy, ("student_bio",)))
     hits = lex.scan(text)
-    future = [h for h in hits if h.section == "student_bio.adult" and _FUTURE_RE.search(low[max(0, h.start - 16):h.start])]
+    future = [h for h in hits if h.section == "student_bio.adult" and _FUTURE_RE.search(low[max(0, h.start - 40):h.start])]
     adult = sorted({h.entry for h in hits if h.section == "student_bio.adult" and h not in future})
     student: list[tuple[str, str]] = []
     end = school_year_end(ctx.now)
@@ -337,7 +342,8 @@ class StudentFollowBio(Checker):
     Regional High", "Northgate Secondary student"), a pupil's role (prefect, head girl). Adult
     signals veto: teacher, coach, parent, alumni, a past class year, an organisation (club, league,
     library...), a college or university. A hoped-for career ("future nurse") is not an adult's job
-    and counts only beside another student signal. Grade and age ranges ("grades 9–12", "ages
+    and counts only beside another student signal, as does a school hoped for ("hoping for Carleton
+    U"). A pupil's office in a club ("chess club president") is the pupil's own. Grade and age ranges ("grades 9–12", "ages
     12–18") describe an audience, not a student.
     """
 
@@ -358,6 +364,8 @@ class StudentFollowBio(Checker):
                 "another school, named by its kind"),
         Example(_follow("x", "ama", "Ama", "Grade 11 | prefect | future nurse 🩺"), True,
                 "a hoped-for career is not an adult's job"),
+        Example(_follow("x", "ben", "Ben", "gr 12 | hoping for Queen's University next fall"), True,
+                "a university hoped for is not an adult's place"),
         Example(_follow("x", "ola", "Ola", "future nurse 🩺 | coffee"), False, "a career hope alone"),
         Example(_follow("x", "CoachDee", "Coach Dee", "Coach · Grade 9 & 10 PE"), False),
         Example(_follow("x", "LSSAlumni", "Lakeside Alumni", "Lakeside grads, class of 2019"), False),

@@ -147,3 +147,23 @@ def test_a_student_whose_surname_is_a_venue_word_is_not_a_place():
     # The same words with a real venue in the plan are still found.
     [f] = StudentWhereabouts().check(post(text + " Then the class is at Riverside Arena on Friday at 9."), ctx)
     assert f.spans[0].text == "Riverside Arena"
+
+
+@pytest.mark.parametrize("text", [
+    # a school's own name: students are there every day
+    "Orange Shirt assembly at Maple Hollow CI this morning, led by our student council",
+    "Remembrance Day ceremony at Lakeview Public School tomorrow at 10:45, the choir will sing",
+    # a country or province in passing
+    "Demain, les élèves de 9e année discutent des élections au Canada et au Québec",
+])
+def test_school_names_and_regions_are_not_whereabouts(text):
+    assert run(StudentWhereabouts, post(text)) == []
+
+
+@pytest.mark.parametrize("text", [
+    # another school, where the team is taken
+    "Senior girls volleyball plays at Maple Hollow CI on Thursday at 4:00, bus leaves at 3:15",
+    "Gr. 8 trip to Pinecrest Secondary School tomorrow for the robotics tournament",
+])
+def test_a_team_taken_to_another_school_is_still_whereabouts(text):
+    assert run(StudentWhereabouts, post(text))
