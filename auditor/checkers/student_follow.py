@@ -213,6 +213,13 @@ _FUTURE_RE = re.compile(r"(?:\bfuture|\baspiring|\bwannabe|\bsoon[- ]to[- ]be|\b
                         r"\bj['’]esp[eè]re aller [aà]|\badmise? [aà]|\baccept[ée]e? [aà])\s*(?:the\s+|l['’])?(?:[\w'’.&-]+\s+){0,3}$")
 
 
+_ORG_WORDS = frozenset({"club", "league", "association", "centre", "center", "academy", "theatre", "theater", "program",
+                        "programs", "programme", "library", "bibliotheque", "orchestra", "museum", "society", "festival",
+                        "conservation", "teams"})
+_AT_ORG_RE = re.compile(r"(?:@|\bat\b|\bwith\b|\bw/|\bau\b|\ba la\b|\bchez\b|\bavec\b)\s*(?:the\s+|l['’])?"
+                        r"(?:[\w'’.&-]+\s+){0,4}$")
+
+
 def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str, str]], list[str]]:
     """(student signals as (kind, words), adult signals) found in a followed account's name and bio."""
     text = f"{name}\n{bio}"
@@ -220,7 +227,11 @@ def bio_signals(name: str, bio: str, ctx: CheckContext) -> tuple[list[tuple[str,
     lex = ctx.cached("student_bio_lexicon", lambda: lexicon_for(ctx.policy, ("student_bio",)))
     hits = lex.scan(text)
     future = [h for h in hits if h.section == "student_bio.adult" and _FUTURE_RE.search(low[max(0, h.start - 40):h.start])]
-    adult = sorted({h.entry for h in hits if h.section == "student_bio.adult" and h not in future})
+    # an organisation the account goes to ("ballet @ Ottawa Dance Centre", "lifeguard at the Y's aquatic
+    # centre", "swim w/ Perth Stingrays Club") is where a pupil spends time, not the account itself
+    visited = [h for h in hits if h.section == "student_bio.adult" and h.entry in _ORG_WORDS
+               and _AT_ORG_RE.search(_SEGMENT_SPLIT.split(low[max(0, h.start - 48):h.start])[-1])]
+    adult = sorted({h.entry for h in hits if h.section == "student_bio.adult" and h not in future and h not in visited})
     student: list[tuple[str, str]] = []
     end = school_year_end(ctx.now)
     for m in _GRADE_RE.finditer(low):
@@ -343,7 +354,8 @@ class StudentFollowBio(Checker):
     signals veto: teacher, coach, parent, alumni, a past class year, an organisation (club, league,
     library...), a college or university. A hoped-for career ("future nurse") is not an adult's job
     and counts only beside another student signal, as does a school hoped for ("hoping for Carleton
-    U"). A pupil's office in a club ("chess club president") is the pupil's own. Grade and age ranges ("grades 9–12", "ages
+    U"). A pupil's office in a club ("chess club president") is the pupil's own, and so is an
+    organisation the account goes to ("ballet @ Ottawa Dance Centre"). Grade and age ranges ("grades 9–12", "ages
     12–18") describe an audience, not a student.
     """
 
