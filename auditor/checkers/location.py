@@ -351,7 +351,8 @@ _SCHOOL_NAMED = re.compile(
     r"elementary|elementary school|high school|secondary school|middle school|catholic school|intermediate school|"
     r"junior high|catholic (?:high|secondary|elementary) school)$)|^(?:ecole|polyvalente|college|academie)\b")
 _AWAY = re.compile(r"\b(?:vs\.?|versus|game|games|match|tournament|tourney|meet|playoffs?|finals?|semi-?finals?|"
-                   r"away|hosts?|hosted by|bus(?:es)?|matchs?|partie|tournoi|rencontre)\b", re.IGNORECASE)
+                   r"away|hosts?|hosted by|bus(?:es)?|matchs?|partie|tournoi|rencontre|play|plays|playing|take on|"
+                   r"takes on|faces?|compet\w*|visit|visits|visiting|jouent|jouera|affronte\w*)\b", re.IGNORECASE)
 
 
 def _places(sentence: str, offset: int, schools: frozenset[str],
@@ -399,7 +400,10 @@ def _places(sentence: str, offset: int, schools: frozenset[str],
             continue
         if folded in REGIONS:
             continue
-        if _SCHOOL_NAMED.search(folded) and not (going or _AWAY.search(sentence)):
+        named = folded.split()
+        while len(named) > 1 and named[-1] in NOT_PLACE_WORDS:  # "... CI Thursday": the day is not the name
+            named.pop()
+        if _SCHOOL_NAMED.search(" ".join(named)) and not (going or _AWAY.search(sentence)):
             continue
         if sentence[end - 1] == "." and len(words[-1]) > 3:  # a full stop, not "St." or "Mt."
             end -= 1

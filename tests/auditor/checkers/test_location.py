@@ -167,3 +167,8 @@ def test_school_names_and_regions_are_not_whereabouts(text):
 ])
 def test_a_team_taken_to_another_school_is_still_whereabouts(text):
     assert run(StudentWhereabouts, post(text))
+
+
+def test_a_school_named_before_the_day_is_still_a_school():
+    assert run(StudentWhereabouts, post("Pride flag raising at Maple Hollow CI Thursday at 9, led by our GSA")) == []
+    assert run(StudentWhereabouts, post("Senior boys play at Maple Hollow CI Thursday at 4:00, go Hawks!"))
