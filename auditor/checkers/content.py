@@ -279,7 +279,7 @@ class Explicit(LexicalChecker):
     also when described (smut, sex scenes, a "spicy" book) or implied (a quickie, someone done on a
     desk, nothing on but an apron, performance in bed; bondage props or "X me any day" with a
     flirting emoji; a stock double entendre, "long and hard", "like I like my men", "minds out of
-    the gutter", with such an emoji or a second one). Clinical and educational words (puberty,
+    the gutter", with such an emoji). Clinical and educational words (puberty,
     consent, sexual health) veto the
     sexual signals; mild words such as "darn" or "heck" are not in the lexicon.
     """
