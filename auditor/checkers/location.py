@@ -256,6 +256,47 @@ PAST = re.compile(
     r"learned|learnt|met|welcomed|watched|heard|"
     r"thank\s+you|hier|avons|sommes\s+allés|était)\b",
     re.IGNORECASE)
+# A past-tense main verb beyond the everyday ones above: a common irregular past form ("ran",
+# "swam", "saw") or a regular -ed verb ("hiked", "skated"), said of what students did. A participle
+# after 'be'/'get' ("are invited", "get dressed"), an arrangement ("moved to Friday", "booked for"),
+# an adjective ("excited", "needed") or a word that only ends in -ed ("hundred", "red") is not one;
+# and a sentence that also speaks of what is coming ("will be", "are at", "heading to", "meet at",
+# "tomorrow") is a plan, whatever else it tells.
+_IRREGULAR_PAST = (
+    "ran|swam|rode|drove|flew|saw|took|ate|drank|sang|wrote|drew|built|won|lost|caught|brought|bought|"
+    "found|made|threw|taught|fought|sat|stood|slept|woke|fell|felt|ate|began|became|froze|climbed|"
+    "grew|knew|led|paid|sold|told|spoke|broke|chose|shook|hung|blew|dug|rang|kept|crushed|nailed|rocked")
+_PAST_ED = re.compile(r"(?<![\w'’\-])(?:(" + _IRREGULAR_PAST + r")|([a-z]{2,}[^e\W]ed|[a-z]{2,}ied))(?![\w'’\-])", re.IGNORECASE)
+_NOT_PAST_ED = frozenset("""
+hundred kindred sacred naked wicked rugged beloved talented gifted aged skilled limited united red bed shed
+sled bred shred needed excited invited required scheduled expected supposed interested reserved booked
+allowed included provided planned supervised packed based located dressed prepared advised reminded asked
+encouraged permitted registered confirmed postponed cancelled canceled rescheduled moved changed switched
+relocated delayed extended added announced organized organised arranged approved funded sponsored
+signed selected chosen qualified invited heated covered guided ticketed licensed catered themed
+""".split())
+_PASSIVE_BEFORE = re.compile(r"\b(?:am|is|are|be|been|being|was|were|get|gets|getting|got|to|will|['’]re|['’]s|"
+                             r"a|an|the|our|your|their|been|just\s+been|still|fully|newly|well)\s+$",
+                             re.IGNORECASE)
+_COMING = re.compile(
+    r"\b(?:will|shall|['’]ll|gonna|going\s+to|tomorrow|tonight|next|upcoming|(?:are|is|am|be)\s+(?:at|off|headed|heading)|"
+    r"we['’]re\s+(?:at|off|heading|headed)|head(?:s|ing|ed)?\s+(?:to|out|over)|leav(?:e|es|ing)|depart\w*|"
+    r"meet(?:s|ing)?|arrive|see\s+you|join\s+us|don['’]t\s+forget|reminder|bring|pack)\b",
+    re.IGNORECASE)
+
+
+def past_recap(sentence: str) -> bool:
+    """Is `sentence` told with a past-tense main verb (see above) and says nothing of what is coming?"""
+    for m in _PAST_ED.finditer(sentence):
+        word = m.group().lower()
+        if m.group()[0].isupper() and sentence[:m.start()].strip(" \"'“‘(-—–*#🎉"):
+            continue  # a capital past the start of the sentence: a name ("Red Deer", "Bedford")
+        if m.group(2) and (word in _NOT_PAST_ED or _PASSIVE_BEFORE.search(sentence[max(0, m.start() - 20):m.start()])):
+            continue
+        return _COMING.search(sentence) is None
+    return False
+
+
 # A time that is the day of the post itself: told with a past-tense sentence after it, the visit is over.
 SAME_DAY = re.compile(r"today|this\s+(?:morning|afternoon)|aujourd['’]hui|ce\s+matin|cet\s+apr[eè]s-midi",
                       re.IGNORECASE)
@@ -443,7 +484,7 @@ _NOT_PRESENT_AFTER = re.compile(
     r"(?:['’]s?|s['’])?\s+(?:programs?|programming|ministry|menu|zone|corner|area|activities|care|crafts?|games|"
     r"entertainment|"
     r"(?:are\s+|always\s+|also\s+)?welcome)\b", re.IGNORECASE)
-_NOT_PRESENT_BEFORE = re.compile(r"\b(?:my|his|her|their)\s+\w+['’]s\s+$"
+_NOT_PRESENT_BEFORE = re.compile(r"\b(?:my|his|her|their)\s+\w+['’]s\s+$|\bback\s+to\s+$"
                                  r"|\b(?:bring|bringing|brings|bring\s+along|amenez|amène|amene|emmenez)\s+"
                                  r"(?:the|your|all\s+the|along\s+the|along\s+your|vos|les)?\s*$", re.IGNORECASE)
 _ADULT_OUTING = re.compile(
@@ -451,11 +492,27 @@ _ADULT_OUTING = re.compile(
     re.IGNORECASE)
 
 
+# The poster's own family or holiday ("family trip", "the in-laws", "my husband", "our vacation",
+# "ma famille"): then "the kids", "the boys" and "trip" are the poster's own, and only a word that
+# can only mean students (a class, a grade, a team, "students") still places students.
+_PERSONAL_LIFE = re.compile(
+    r"\b(?:(?:my|our|the)\s+family|family\s+(?:\w+\s+)?(?:trip|vacation|holidays?|getaway|reunion|wedding|cottage|"
+    r"cabin|visit|road\s*trip|christmas|cruise)|in-?laws?|in\s+laws|husband|wife|hubby|spouse|fianc[ée]e?|grandparents|grandma|grandpa|"
+    r"my\s+(?:own\s+)?(?:kids|children|boys|girls|sons?|daughters?|parents|mom|dad|partner)|"
+    r"(?:my|our)\s+(?:\w+\s+)?(?:holidays?|vacation|vacay|getaway|honeymoon|anniversary)|"
+    r"famille|mes\s+enfants|mon\s+(?:mari|conjoint|chum)|ma\s+(?:femme|conjointe|blonde)|nos\s+vacances|"
+    r"mes\s+vacances|beaux-parents)\b", re.IGNORECASE)
+_FAMILY_WORDS = frozenset("kids children boys girls trip trips".split())
+
+
 def about_students(text: str) -> bool:
     """Does a student word in `text` say that students are the ones going (see above)?"""
     idioms = [(m.start(), m.end()) for m in _ADULT_OUTING.finditer(text)]
+    personal = _PERSONAL_LIFE.search(text) is not None
     for m in STUDENT_CUE.finditer(text):
         if any(s <= m.start() < e for s, e in idioms):
+            continue
+        if personal and m.group().lower() in _FAMILY_WORDS:
             continue
         if _NOT_PRESENT_AFTER.match(text, m.end()) or _NOT_PRESENT_BEFORE.search(text[max(0, m.start() - 40):m.start()]):
             continue
@@ -479,13 +536,17 @@ def whereabouts(text: str, schools: frozenset[str], people: tuple[tuple[int, int
             prev_time = None  # only a sentence with a place, or the one before it, needs its times
             continue
         sent = text[start:end]
-        if PAST.search(sent) is not None:
+        times = [(start + m.start(), start + m.end()) for m in TIME_ANCHOR.finditer(sent)]
+        if PAST.search(sent) is not None or (
+                # a day or date may be still to come ("raised $500 for Friday's trip"): only the
+                # day of the post itself is told as done by any past-tense verb
+                all(SAME_DAY.fullmatch(text[s:e]) for s, e in times) and past_recap(sent)):
             prev_time = None
             continue
-        times = [(start + m.start(), start + m.end()) for m in TIME_ANCHOR.finditer(sent)]
         time = times[0] if times else prev_time
         if places and time and SAME_DAY.fullmatch(text[time[0]:time[1]]) and any(
-                (PAST.search(text[s:e]) or _FR_RECAP.search(text[s:e])) and not TIME_ANCHOR.search(text[s:e])
+                (PAST.search(text[s:e]) or _FR_RECAP.search(text[s:e]) or past_recap(text[s:e]))
+                and not TIME_ANCHOR.search(text[s:e])
                 for s, e in bounds[i + 1:]):
             # "Trip to the Museum today. The kids loved it": a same-day recap, the visit is told as done
             prev_time = None
@@ -500,7 +561,9 @@ class StudentWhereabouts(Checker):
     """Where students will be at a stated time: a trip, game, pickup or event with a day, date or
     clock time and a named place ("buses leave Thursday at 8:15 for the Kestrel Marsh", "on
     Parliament Hill at 10 am"). A city or region named in passing, a visit told in the past tense
-    (also a same-day recap: "trip to the Museum today. The kids loved it"),
+    (also a same-day recap: "trip to the Museum today. The kids loved it", "the team hiked the trail at
+    ... Park today": any past-tense main verb, unless the sentence also tells what is coming), the
+    poster's own family trip or holiday ("with my kids and the in-laws": the kids are the poster's),
     a place without a time, the school's own name (or any place named as a school, unless a team or
     class is taken there), a country or province, a venue that is the topic of a lesson ("learning
     about ... today: the Olympic Stadium") and an open invitation to bring one's own kids are not this
@@ -522,6 +585,10 @@ class StudentWhereabouts(Checker):
         Example(_post("Last week's trip to the Riverside Science Centre was a huge hit!"), False, "past visit"),
         Example(_post("Grade 3 trip to the Springbank Science Centre today. The kids loved the planetarium!"), False,
                 "a same-day recap"),
+        Example(_post("Junior runners swam through the mud at Kinsmen Park this morning. Champions!"), False,
+                "a same-day recap in an irregular past tense"),
+        Example(_post("Our family road trip to Walt Disney World with the boys and grandma, back Monday!"), False,
+                "the poster's own family trip"),
         Example(_post("All buses in the Kestrel Bay area are cancelled today."), False, "region in passing"),
         Example(_post("Join us at the mosque this Friday for prayers."), False, "no named place"),
         Example(_post("Our pen pals live in Yellowknife. Next week we mail our letters."), False, "city"),

@@ -100,6 +100,14 @@ def test_not_addresses(text):
     "Field trip to Ottawa tomorrow, Grade 6! Pack a lunch.",
     "We leave for Quebec City on Monday, grade 8s!",
     "Volunteers needed for our trip to Science North on May 3!",
+    # a past-tense word in a plan: the plan is still coming
+    "Our class raised $400 for the trip to the Ontario Science Centre on Friday!",
+    "Skaters: we practised hard all week, we'll be at Centennial Arena today at 4!",
+    "Junior boys won at Fenwick Arena today, next game is at Kinsmen Arena tomorrow at 6",
+    "Game moved to Centennial Arena Friday at 6, team bus leaves at 5",
+    "Cross-country runners are heading to Centennial Park today, meet at the bus at 9",
+    # a family word that is a school event, with a student word of its own
+    "Grade 2 family picnic at Centennial Park Friday at noon!",
 ])
 def test_whereabouts(text):
     [f] = run(StudentWhereabouts, post(text))
@@ -125,6 +133,15 @@ def test_whereabouts(text):
     "Grade 8s are fundraising for their Ottawa trip next month.",       # no destination named
     "Tomorrow is the last day for students to order yearbooks at Jostens.com",  # a web address
     "Our Grade 3s will present at Monday's assembly",                  # a day, not a place
+    # a same-day recap told with a past-tense verb, regular or irregular
+    "Grade 5 hiked the ridge trail at Mono Cliffs Provincial Park today, so proud of them!",
+    "Junior runners swam through the mud at Kinsmen Park this morning. Champions!",
+    "Skated our hearts out at Centennial Arena today, grade 4s!",
+    "The kids splashed through the tide pools at Kestrel Bay Conservation Area today 🦀",
+    # the poster's own family or holiday: "the kids" are the poster's own
+    "Family holiday trip to Banff with the kids and my husband, back to class Jan 6!",
+    "Off to Cuba with my kids and the in-laws for March Break, home Sunday ☀️",
+    "Our family road trip to Walt Disney World with the boys and grandma, back Monday!",
 ])
 def test_not_whereabouts(text):
     assert run(StudentWhereabouts, post(text)) == []
