@@ -243,7 +243,9 @@ class Substances(LexicalChecker):
     beer, spirits, vapes and dip by brand fire (Kim Crawford, Skoal, a tin of Copenhagen, a new
     disposable with its flavour). Words that are also ordinary ("drinks", "weed", "joint",
     "caribou", "Fireball", "disposable") need an enjoyment cue or the drink they come in; the Keg
-    steakhouse and woodworking joints are not drinks or drugs.
+    steakhouse and woodworking joints are not drinks or drugs. Other drugs count by their slang (a
+    line or a bump, molly, acid, shrooms), cigarettes by brand or as "a smoke", beer as "a few cold
+    ones"; a still life of bottles, a biology class on receptors and Daphne du Maurier do not.
     """
 
     id = "SM201"
@@ -268,6 +270,8 @@ class Substances(LexicalChecker):
         Example(_post("Wrapped up the fractions unit. A box of wine and zero marking tonight"), True,
                 "a unit of another subject is not a lesson about drinking"),
         Example(_post("Woodworking club cut dovetail joints for their keepsake boxes"), False),
+        Example(_post("Snuck out for a smoke between report cards, first one in weeks"), True),
+        Example(_post("Biology 12: how nicotine acts on receptors in the brain"), False),
     )
 
 
