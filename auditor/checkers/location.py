@@ -285,8 +285,19 @@ _COMING = re.compile(
     re.IGNORECASE)
 
 
+# The same in French: a passé composé ("ont patiné", "sommes allés", "a remporté"); "a lieu" (takes
+# place) and a plan's participles ("sont invités", "est prévu") are not.
+_FR_PAST = re.compile(r"\b(?:ont|avons|ai|a|avez|sont|sommes)\s+(?:(?:bien|tellement|beaucoup|vraiment|tous|toutes)\s+)?"
+                      r"(?!lieu\b|pr[ée]vu|invit|attendu|convoqu|inscrit|pri[ée]s?\b|demand)"
+                      r"[a-zà-ÿ]{2,}(?:é|ée|és|ées|i|is|ie|u|us|ue|it)\b", re.IGNORECASE)
+_FR_COMING = re.compile(r"\b(?:vont|allons|irons|ira|iront|sera|seront|serons|demain|prochaine?|partons|partent|"
+                        r"départ|depart|rendez-vous|rdv|apportez|n['’]oubliez)\b", re.IGNORECASE)
+
+
 def past_recap(sentence: str) -> bool:
     """Is `sentence` told with a past-tense main verb (see above) and says nothing of what is coming?"""
+    if _FR_PAST.search(sentence) and not _FR_COMING.search(sentence) and not _COMING.search(sentence):
+        return True
     for m in _PAST_ED.finditer(sentence):
         word = m.group().lower()
         if m.group()[0].isupper() and sentence[:m.start()].strip(" \"'“‘(-—–*#🎉"):

@@ -108,6 +108,8 @@ def test_not_addresses(text):
     "Cross-country runners are heading to Centennial Park today, meet at the bus at 9",
     # a family word that is a school event, with a student word of its own
     "Grade 2 family picnic at Centennial Park Friday at noon!",
+    "Le tournoi a lieu au Centre sportif Desjardins aujourd'hui, bonne chance à l'équipe!",  # 'a lieu'
+    "Les élèves sont invités au Musée de la Nature aujourd'hui, départ à 9 h",
 ])
 def test_whereabouts(text):
     [f] = run(StudentWhereabouts, post(text))
@@ -138,6 +140,8 @@ def test_whereabouts(text):
     "Junior runners swam through the mud at Kinsmen Park this morning. Champions!",
     "Skated our hearts out at Centennial Arena today, grade 4s!",
     "The kids splashed through the tide pools at Kestrel Bay Conservation Area today 🦀",
+    "Les élèves de 4e année ont patiné au Centre Rideau aujourd'hui, bravo!",  # passé composé
+    "Nos élèves sont allés au Musée canadien de la nature ce matin!",
     # the poster's own family or holiday: "the kids" are the poster's own
     "Family holiday trip to Banff with the kids and my husband, back to class Jan 6!",
     "Off to Cuba with my kids and the in-laws for March Break, home Sunday ☀️",
