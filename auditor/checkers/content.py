@@ -334,7 +334,10 @@ class Political(LexicalChecker):
     référendum"). So do a party to be put out ("get the Liberals out", "turf the UCP", "the PCs are
     toast"), a party implied rather than named ("you know which party to vote against", "only one
     party on the ballot"), a vote for a named candidate announced or regretted ("should've voted Jane
-    Doe") and time given to a candidate's campaign ("spent every Saturday on her campaign").
+    Doe") and time given to a candidate's campaign ("spent every Saturday on her campaign"). So do a
+    representative lobbied with a demand ("email your MPP and tell them to vote no", "écrivez à votre
+    député pour exiger ..."), a vote withheld ("doesn't deserve your vote", "won't get my vote") and
+    a party accused of a power grab or of wanting to ban books.
     Mock elections, Student Vote, nonpartisan voter information and get-out-the-vote for any party
     alike ("whether you vote Liberal or NDP"), legislature visits and history lessons veto.
     """
@@ -370,6 +373,9 @@ class Political(LexicalChecker):
         Example(_post("Class sizes matter. You all know which party to vote against this fall 😉"), True,
                 "a party implied, not named"),
         Example(_post("The only fix for rural schools is getting the Sask Party out."), True, "a party to be put out"),
+        Example(_post("Bill 98 is a PC power grab. Email your MPP and tell them to vote no."), True,
+                "a party attacked and a representative lobbied"),
+        Example(_post("Grade 5 wrote letters to their MPP about the new park for our civics unit."), False),
         Example(_post("The grade 8s voted Sarah Jones as their team captain. Get the kids out the door by 8:15!"), False,
                 "a team vote, not an election"),
     )
