@@ -243,7 +243,10 @@ class Substances(LexicalChecker):
     beer, spirits, vapes and dip by brand fire (Kim Crawford, Skoal, a tin of Copenhagen, a new
     disposable with its flavour). Words that are also ordinary ("drinks", "weed", "joint",
     "caribou", "Fireball", "disposable") need an enjoyment cue or the drink they come in; the Keg
-    steakhouse and woodworking joints are not drinks or drugs. Other drugs count by their slang (a
+    steakhouse and woodworking joints are not drinks or drugs (drinks at the Keg are). Breweries,
+    distilleries and cideries count by name ("Lakeview Brewing") and drinks by strength ("a 6.5% IPA"),
+    and a drink said as the form of a science joke ("in margarita form") outweighs the chemistry
+    words; a class that looked at what is in a vape is a lesson. Other drugs count by their slang (a
     line or a bump, molly, acid, shrooms), cigarettes by brand or as "a smoke", beer as "a few cold
     ones"; a still life of bottles, a biology class on receptors and Daphne du Maurier do not.
     """
@@ -272,6 +275,8 @@ class Substances(LexicalChecker):
         Example(_post("Woodworking club cut dovetail joints for their keepsake boxes"), False),
         Example(_post("Snuck out for a smoke between report cards, first one in weeks"), True),
         Example(_post("Biology 12: how nicotine acts on receptors in the brain"), False),
+        Example(_post("Just tried the new 6.5% hazy IPA from Lakeview Brewing 🍻"), True, "a brewery by name"),
+        Example(_post("Field trip to the Distillery District market with the Grade 5s"), False),
     )
 
 
@@ -283,7 +288,8 @@ class Explicit(LexicalChecker):
     also when described (smut, sex scenes, a "spicy" book) or implied (a quickie, someone done on a
     desk, nothing on but an apron, performance in bed; bondage props or "X me any day" with a
     flirting emoji; a stock double entendre, "long and hard", "like I like my men", "minds out of
-    the gutter", with such an emoji). Clinical and educational words (puberty,
+    the gutter", "not the only thing getting ... tonight", a creaking headboard, "gets me going",
+    with such an emoji; sex toys and novelty bedroom gifts, edible underwear, fuzzy handcuffs). Clinical and educational words (puberty,
     consent, sexual health) veto the
     sexual signals; mild words such as "darn" or "heck" are not in the lexicon.
     """
@@ -311,6 +317,8 @@ class Explicit(LexicalChecker):
         Example(_post("Quickie reminder: permission forms are due Friday"), False),
         Example(_post("I like my coffee like I like my men: long and hard 😏"), True, "double entendre"),
         Example(_post("Our team worked long and hard on this mural"), False),
+        Example(_post("Staff gift exchange: edible underwear and fuzzy handcuffs 😈"), True, "novelty sex gifts"),
+        Example(_post("New headboard and duvet for the guest room, ready for the in-laws"), False),
     )
 
 
