@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import time
+from typing import Callable
 
 import ahocorasick
 
@@ -114,15 +115,8 @@ def main() -> None:
         return n
 
     bare_pass(), checkers_pass()  # warm-up
-    timings: dict[str, tuple[float, int]] = {}
-    for _ in range(args.rounds):  # interleaved, best of each: load from other processes hits all alike
-        for name, fn in (("bare", bare_pass), ("lowered", lowered_pass), ("checkers", checkers_pass),
-                         ("engine", engine_pass)):
-            t0 = time.process_time()
-            count = fn()
-            dt = time.process_time() - t0
-            if name not in timings or dt < timings[name][0]:
-                timings[name] = (dt, count)
+    timings = best_of({"bare": bare_pass, "lowered": lowered_pass, "checkers": checkers_pass,
+                       "engine": engine_pass}, args.rounds)
 
     bare_s, bare_hits = timings["bare"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -138,6 +132,20 @@ def main() -> None:
               f"(target <= 5x)")
     if args.with_model:
         time_model(texts, items, args.rounds, timings["engine"][0])
+
+
+def best_of(passes: dict[str, Callable[[], int]], rounds: int) -> dict[str, tuple[float, int]]:
+    """CPU seconds and result of each pass, the best of `rounds`. The passes are interleaved so that
+    load from other processes hits them all alike."""
+    best: dict[str, tuple[float, int]] = {}
+    for _ in range(rounds):
+        for name, fn in passes.items():
+            t0 = time.process_time()
+            count = fn()
+            dt = time.process_time() - t0
+            if name not in best or dt < best[name][0]:
+                best[name] = (dt, count)
+    return best
 
 
 def time_model(texts: list[str], items: list[dict], rounds: int, engine_s: float) -> None:
@@ -163,14 +171,7 @@ def time_model(texts: list[str], items: list[dict], rounds: int, engine_s: float
     def engine_pass() -> int:
         return sum(len(engine.check_item(item)) for item in items)
 
-    best: dict[str, tuple[float, int]] = {}
-    for _ in range(max(1, rounds // 2)):
-        for name, fn in (("all", scorer_all), ("shipped", scorer_shipped), ("engine", engine_pass)):
-            t0 = time.process_time()
-            count = fn()
-            dt = time.process_time() - t0
-            if name not in best or dt < best[name][0]:
-                best[name] = (dt, count)
+    best = best_of({"all": scorer_all, "shipped": scorer_shipped, "engine": engine_pass}, max(1, rounds // 2))
     print(f"optional model ({len(model.weights):,} weighted features, loaded once in {load_s:.3f} s; "
           f"not counted toward the 5x target):")
     secs, fires = best["all"]
