@@ -72,19 +72,17 @@ class ModelChecker(Checker):
         return ctx.cached(f"conduct_model_vetoes:{self.id}", build)
 
     def _lexicon_says(self, scan: TextScan | None, text: str, item: dict, ctx: CheckContext) -> bool:
-        """True when the lexical rules vetoed this text or already report it."""
+        """True when the lexical rules vetoed this text or already report it. The veto lexicon finds
+        every veto word the content scan would (same entries, excludes and triggers), so only the
+        rules' unvetoed signals are left to look at."""
         if self._vetoes(ctx).scan(text):
             return True
         if scan is None:
             return False
         for cls in self.lexical:
-            for key in cls.sections:
-                if any(h.group == "veto" for h in scan.by_section.get(key, ())):
-                    return True
             rule = cls()
-            for sig in rule.signals(scan, ctx, vetoed=True):
-                if sig.vetoed or rule.accept(sig, scan, item, ctx) is not None:
-                    return True
+            if any(rule.accept(sig, scan, item, ctx) is not None for sig in rule.signals(scan, ctx)):
+                return True
         return False
 
     def check(self, item: dict, ctx: CheckContext) -> list[Finding]:
