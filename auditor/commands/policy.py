@@ -54,6 +54,13 @@ def command() -> None:
     """The board's policy file: rules on/off, severities, allowlist, lexicon additions."""
 
 
+def _policy(ctx: click.Context, policy_path: str | None) -> Policy:
+    """The policy file named on the command line, else the one the settings name."""
+    if policy_path:
+        return load_policy(policy_path)
+    return policy_for(load_settings(ctx.obj.get("config_path") if ctx.obj else None))
+
+
 @command.command("show")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Policy file to show (default: [checks] policy_file of the settings).")
@@ -63,11 +70,7 @@ def show(ctx: click.Context, policy_path: str | None, fmt: str) -> None:
     """List every rule with id, name, category, severity (after override), confidence, clause and
     whether it is on, then the expired allowlist entries."""
     try:
-        if policy_path:
-            policy = load_policy(policy_path)
-        else:
-            settings = load_settings(ctx.obj.get("config_path") if ctx.obj else None)
-            policy = policy_for(settings)
+        policy = _policy(ctx, policy_path)
         lexicon_for(policy.data)  # lexicon additions must name real lexicons and groups
         report = policy_report(policy, date.today())
     except (ConfigError, PolicyError, CheckerLoadError) as exc:
@@ -112,10 +115,7 @@ def explain(ctx: click.Context, text: str, policy_path: str | None, fmt: str) ->
     from auditor.checkers.content import LexicalChecker
 
     try:
-        if policy_path:
-            policy = load_policy(policy_path)
-        else:
-            policy = policy_for(load_settings(ctx.obj.get("config_path") if ctx.obj else None))
+        policy = _policy(ctx, policy_path)
         check_ctx = CheckContext(policy=policy.data)
         item = {"type": "post", "platform": "x", "account": "explain", "id": "explain", "text": text}
         rules = [cls for cls in checker_classes() if issubclass(cls, LexicalChecker)]
