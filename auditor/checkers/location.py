@@ -264,7 +264,7 @@ PAST = re.compile(
 # "tomorrow") is a plan, whatever else it tells.
 _IRREGULAR_PAST = (
     "ran|swam|rode|drove|flew|saw|took|ate|drank|sang|wrote|drew|built|won|lost|caught|brought|bought|"
-    "found|made|threw|taught|fought|sat|stood|slept|woke|fell|felt|ate|began|became|froze|climbed|"
+    "found|made|threw|taught|fought|sat|stood|slept|woke|fell|felt|began|became|froze|climbed|"
     "grew|knew|led|paid|sold|told|spoke|broke|chose|shook|hung|blew|dug|rang|kept|crushed|nailed|rocked")
 _PAST_ED = re.compile(r"(?<![\w'’\-])(?:(" + _IRREGULAR_PAST + r")|([a-z]{2,}[^e\W]ed|[a-z]{2,}ied))(?![\w'’\-])", re.IGNORECASE)
 _NOT_PAST_ED = frozenset("""
@@ -273,10 +273,10 @@ sled bred shred needed excited invited required scheduled expected supposed inte
 allowed included provided planned supervised packed based located dressed prepared advised reminded asked
 encouraged permitted registered confirmed postponed cancelled canceled rescheduled moved changed switched
 relocated delayed extended added announced organized organised arranged approved funded sponsored
-signed selected chosen qualified invited heated covered guided ticketed licensed catered themed
+signed selected chosen qualified heated covered guided ticketed licensed catered themed
 """.split())
 _PASSIVE_BEFORE = re.compile(r"\b(?:am|is|are|be|been|being|was|were|get|gets|getting|got|to|will|['’]re|['’]s|"
-                             r"a|an|the|our|your|their|been|just\s+been|still|fully|newly|well)\s+$",
+                             r"a|an|the|our|your|their|just\s+been|still|fully|newly|well)\s+$",
                              re.IGNORECASE)
 _COMING = re.compile(
     r"\b(?:will|shall|['’]ll|gonna|going\s+to|tomorrow|tonight|next|upcoming|(?:are|is|am|be)\s+(?:at|off|headed|heading)|"
@@ -381,7 +381,7 @@ STUDY_FRAME = re.compile(
 VISIT_WORDS = re.compile(
     r"\b(?:visit\w*|tour\w*|go|goes|going|head\w*|trips?|excursion|bus(?:es)?|depart\w*|leav\w*|meet\w*|"
     r"arriv\w*|perform\w*|play\w*|compet\w*|sing\w*|walk\w*|drive|ride|see|seeing|attend\w*|"
-    r"visit\w*|sortie|allons|allez|partons|rendez-vous|visite\w*)\b",
+    r"sortie|allons|allez|partons|rendez-vous|visite\w*)\b",
     re.IGNORECASE)
 
 
@@ -399,7 +399,7 @@ REGIONS = frozenset([
 # students are at school every day, and the labels leave the school's own name out. It stays a place
 # when the sentence takes a team or class there (a trip, an away game).
 _SCHOOL_NAMED = re.compile(
-    r"(?:\b(?:ci|cvi|ss|ps|dhs|chs|shs|hs|ss|secondary|collegiate|collegiate institute|public school|"
+    r"(?:\b(?:ci|cvi|ss|ps|dhs|chs|shs|hs|secondary|collegiate|collegiate institute|public school|"
     r"elementary|elementary school|high school|secondary school|middle school|catholic school|intermediate school|"
     r"junior high|catholic (?:high|secondary|elementary) school)$)|^(?:ecole|polyvalente|college|academie)\b")
 _AWAY = re.compile(r"\b(?:vs\.?|versus|game|games|match|tournament|tourney|meet|playoffs?|finals?|semi-?finals?|"
