@@ -141,6 +141,16 @@ def test_policy_additions_are_merged_and_checked():
     assert issubclass(LexiconError, PolicyError)
 
 
+def test_shipped_lexicons_list_no_entry_twice_in_a_group():
+    """A repeated entry is harmless to matching but says two edits did not see each other."""
+    repeated = [f"{topic}.{name}.{group}: {word}"
+                for topic, sections in load_lexicon_files(LEXICON_DIR).items()
+                for name, body in sections.items() if isinstance(body, dict)
+                for group, words in body.items() if group in GROUPS
+                for word in {w for w in words if words.count(w) > 1}]
+    assert repeated == []
+
+
 def test_shipped_lexicons_load_and_cover_every_topic():
     raw = load_lexicon_files(LEXICON_DIR)
     assert {"substances", "explicit", "political", "religious", "discriminatory", "personal_life",
