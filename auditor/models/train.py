@@ -33,7 +33,7 @@ from auditor.models.features import FEATURIZER_VERSION, features
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "conduct"
-SEALED = {"heldout_29"}
+SEALED = {"heldout_32", "heldout_33", "heldout_34"}
 CATEGORIES = ("substances", "explicit", "political", "religious", "discriminatory", "personal-content")
 OUT = Path(__file__).resolve().parent / "conduct_model.json.gz"
 SEED = 20261128
