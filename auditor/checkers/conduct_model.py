@@ -35,8 +35,10 @@ from dataclasses import replace
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
-from auditor.checkers.content import (_VIA_WORDS, CLAUSE_BOUNDARIES, Discriminatory, LexicalChecker, TextScan,
-                                      _like, _post, content_lexicon, item_text_fields, scan_item)
+from auditor.checkers.content import (_VIA_WORDS, CLAUSE_BOUNDARIES, Discriminatory, Explicit, LexicalChecker,
+                                      Political, Religious, Substances, TextScan, _like, _post, content_lexicon,
+                                      item_text_fields, scan_item)
+from auditor.checkers.personal_content import PersonalAccountPointer, PersonalLife, PersonalSales
 from auditor.findings import Finding, Span
 from auditor.lexicon import GROUPS, Lexicon
 from auditor.models.scorer import load_model
@@ -138,4 +140,100 @@ class DiscriminatoryModel(ModelChecker):
     )
 
 
-CHECKERS = [DiscriminatoryModel]
+class SubstancesModel(ModelChecker):
+    """The model's reading of `substances`: alcohol, drugs or tobacco shown as enjoyment, in words
+    no lexicon listed (a regional brand, new slang). Off by default (`[rules.SM210] enabled =
+    true`); silent where SM201 fires or a health lesson, history unit or assembly vetoes it."""
+
+    id = "SM210"
+    name = "substances-model"
+    category = "substances"
+    severity = Substances.severity
+    clause = Substances.clause
+    lexical = (Substances,)
+    reason_prefix = "Model: alcohol, drugs or tobacco shown as enjoyment"
+    examples = (
+        Example(_post("Bottle of Okanagan gewurz chilling for tonight, I have earned it"), True,
+                "a wine the lexicon does not list, chilled as a reward"),
+        Example(_post("Grade 9 health: how energy drinks affect sleep. Great questions today."), False),
+    )
+
+
+class ExplicitModel(ModelChecker):
+    """The model's reading of `explicit`: innuendo and profanity in spellings and registers no
+    lexicon listed. Off by default (`[rules.SM211] enabled = true`); silent where SM202 fires or a
+    health or consent lesson vetoes it."""
+
+    id = "SM211"
+    name = "explicit-model"
+    category = "explicit"
+    severity = Explicit.severity
+    clause = Explicit.clause
+    lexical = (Explicit,)
+    reason_prefix = "Model: profanity or sexual content"
+    examples = (
+        Example(_post("Just saw the new PE teacher in those track pants and now I need a cold shower 😳🔥"), True,
+                "a colleague ogled, without a listed word"),
+        Example(_post("Woodshop built a sturdy bed frame for the drama set this week."), False),
+    )
+
+
+class PoliticalModel(ModelChecker):
+    """The model's reading of `political`: a partisan position argued in words no lexicon listed
+    (a policy slogan, contempt for another side's voters). Off by default (`[rules.SM212] enabled =
+    true`); silent where SM203 fires or a mock vote or civics lesson vetoes it."""
+
+    id = "SM212"
+    name = "political-model"
+    category = "political"
+    severity = Political.severity
+    clause = Political.clause
+    lexical = (Political,)
+    reason_prefix = "Model: promotes a party, candidate or partisan position"
+    examples = (
+        Example(_post("Anyone still defending the carbon tax after this winter's heating bills isn't paying attention."),
+                True, "a partisan position without a party's name"),
+        Example(_post("Civics 10 compared how carbon pricing works in three provinces, no opinions asked for."), False),
+    )
+
+
+class ReligiousModel(ModelChecker):
+    """The model's reading of `religious`: promoting a faith or inviting to worship in words no
+    lexicon listed. Off by default (`[rules.SM213] enabled = true`); silent where SM204 fires or a
+    world-religions visit or holiday greeting vetoes it."""
+
+    id = "SM213"
+    name = "religious-model"
+    category = "religious"
+    severity = Religious.severity
+    clause = Religious.clause
+    lexical = (Religious,)
+    reason_prefix = "Model: promotes a faith or invites to worship"
+    examples = (
+        Example(_post("If your family is looking for a church home, our congregation on Elm would love to meet you."),
+                True, "an invitation to a congregation"),
+        Example(_post("Staff meeting moved to the library on Thursday, bring your timetables."), False),
+    )
+
+
+class PersonalContentModel(ModelChecker):
+    """The model's reading of `personal-content`: personal life, side businesses and personal
+    accounts blended into the professional account, in words no lexicon listed. Off by default
+    (`[rules.SM214] enabled = true`); silent where SM206, SM207 or SM208 fires or vetoes."""
+
+    id = "SM214"
+    name = "personal-content-model"
+    category = "personal-content"
+    severity = PersonalLife.severity
+    clause = PersonalLife.clause
+    lexical = (PersonalLife, PersonalSales, PersonalAccountPointer)
+    reason_prefix = "Model: personal life blended into a professional account"
+    examples = (
+        Example(_post("We finally got the keys to our little lake cottage this weekend, summers are spoken for!"), True,
+                "a family milestone"),
+        Example(_post("Grade 4 finished their cottage-country habitat dioramas, come see them in the hall."), False),
+    )
+
+
+CHECKERS = [DiscriminatoryModel, SubstancesModel, ExplicitModel, PoliticalModel, ReligiousModel,
+            PersonalContentModel]

@@ -1,5 +1,6 @@
-"""SM209 discriminatory-model: off by default, on when the policy says so, explained, endorsements
-marked with `via`, and deferring to SM205's vetoes and findings."""
+"""The optional model rules (SM209 discriminatory-model, SM210-SM214 for the other content
+categories): off by default, on when the policy says so, explained, endorsements marked with `via`,
+and deferring to their lexical rules' vetoes and findings."""
 
 from __future__ import annotations
 
@@ -23,23 +24,33 @@ def _post(text, **extra):
             "text": text, **extra}
 
 
-@pytest.mark.parametrize("index,example", list(enumerate(DiscriminatoryModel.examples)))
-def test_examples(index, example):
-    findings = list(DiscriminatoryModel().check(example.item, CheckContext()))
-    assert bool(findings) == example.fires, f"example {index} ({example.note}): {findings}"
+MODEL_RULES = conduct_model.CHECKERS
+
+
+@pytest.mark.parametrize("cls,index,example", [(cls, i, e) for cls in MODEL_RULES for i, e in enumerate(cls.examples)],
+                         ids=lambda v: v.id if isinstance(v, type) else None)
+def test_examples(cls, index, example):
+    findings = list(cls().check(example.item, CheckContext()))
+    assert bool(findings) == example.fires, f"{cls.id} example {index} ({example.note}): {findings}"
     for f in findings:
-        assert f.rule == "SM209 discriminatory-model" and f.category == "discriminatory"
-        assert f.confidence == "low" and f.severity == "high" and f.spans
+        assert f.rule == f"{cls.id} {cls.name}" and f.category == cls.category
+        assert f.confidence == "low" and f.severity == cls.severity and f.spans
 
 
-def test_documented_and_registered():
-    cls = DiscriminatoryModel
+@pytest.mark.parametrize("cls", MODEL_RULES, ids=lambda c: c.id)
+def test_documented_and_registered(cls):
     assert cls.doc() and cls.clause.startswith("§") and "off by default" in cls.doc().lower()
     assert any(e.fires for e in cls.examples) and any(not e.fires for e in cls.examples)
-    assert cls.category == Discriminatory.category and cls.severity == Discriminatory.severity
+    assert cls.lexical and all(lex.category == cls.category for lex in cls.lexical)
+    assert cls.severity == cls.lexical[0].severity and cls.name == f"{cls.category}-model"
     assert cls in checker_classes(), "entry point auditor.checkers:conduct_model (pip install -e .)"
-    assert conduct_model.CHECKERS == [DiscriminatoryModel]
     assert Checker.default_enabled is True and cls.default_enabled is False
+
+
+def test_one_model_rule_per_content_category():
+    from auditor.models.scorer import load_model
+    assert sorted(c.category for c in MODEL_RULES) == sorted(load_model().categories)
+    assert len({c.id for c in MODEL_RULES}) == len(MODEL_RULES)
 
 
 def test_off_by_default():
