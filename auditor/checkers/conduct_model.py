@@ -191,8 +191,8 @@ class PoliticalModel(ModelChecker):
     lexical = (Political,)
     reason_prefix = "Model: promotes a party, candidate or partisan position"
     examples = (
-        Example(_post("Anyone still defending the carbon tax after this winter's heating bills isn't paying attention."),
-                True, "a partisan position without a party's name"),
+        Example(_post("Our premier has done more damage to public education than any cuts in my lifetime. "
+                      "Remember that in the spring."), True, "a vote against a government, without a party's name"),
         Example(_post("Civics 10 compared how carbon pricing works in three provinces, no opinions asked for."), False),
     )
 
@@ -210,8 +210,8 @@ class ReligiousModel(ModelChecker):
     lexical = (Religious,)
     reason_prefix = "Model: promotes a faith or invites to worship"
     examples = (
-        Example(_post("If your family is looking for a church home, our congregation on Elm would love to meet you."),
-                True, "an invitation to a congregation"),
+        Example(_post("Nothing fills the hole in your heart like a relationship with the Saviour. Ask me about it anytime."),
+                True, "a testimony offered to the reader"),
         Example(_post("Staff meeting moved to the library on Thursday, bring your timetables."), False),
     )
 
