@@ -19,7 +19,11 @@ words without a release, and a reviewer must be able to read why something match
     pairs    true (default): two different weak entries make a signal without a cue; false when
              weak words often come in neutral lists ("Hindu, Muslim and Christian populations")
     pattern  [[section.pattern]] regexes for what a word list cannot say, each with `trigger`
-             words (required): the regex runs only on texts where the automaton saw one
+             words (required): the regex runs only on texts where the automaton saw one. A
+             trigger is found anywhere, inside words too ("n't" in "can't"), unless the pattern
+             sets `word_triggers = true`: then its triggers match whole words like entries ("cat"
+             is not in "education"; "cat*" finds "cats"), so a common fragment does not send
+             every text through the full scan
 
 Entries match whole words, ignoring case and accents; a trailing `*` lets the word go on
 (`drink*` matches drinking; `endorse*` also matches endorsing). All topics go into one pyahocorasick automaton so every content rule
@@ -46,7 +50,7 @@ from auditor.policy import PolicyError
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
 GROUPS = ("strong", "masked", "weak", "cue", "override", "minor", "veto", "lower", "exclude")
 SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pairs", "pattern", "doc"}
-PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label"})
+PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label", "word_triggers"})
 # Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
 LEET = {
     "a": "@*", "e": "3*", "i": "1!*", "o": "0*", "u": "*v", "s": "$*", "t": "*", "l": "*",
@@ -111,6 +115,7 @@ class Pattern:
     triggers: tuple[str, ...]
     case_sensitive: bool
     label: str
+    word_triggers: bool = False  # triggers match whole words (a trailing * lets the word go on)
 
 
 @dataclass
@@ -220,8 +225,12 @@ def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
                 if not triggers or not all(isinstance(t, str) and t.strip() for t in triggers):
                     raise LexiconError(f"{pw}.trigger: expected the words without which the regex cannot "
                                        "match (it runs only on texts that contain one)")
+                word_triggers = pat.get("word_triggers", False)
+                if not isinstance(word_triggers, bool):
+                    raise LexiconError(f"{pw}.word_triggers: expected true or false")
                 sec.patterns.append(Pattern(group, rx, tuple(_fold_entry(t) for t in triggers),
-                                            bool(pat.get("case_sensitive")), pat.get("label", pat["regex"])))
+                                            bool(pat.get("case_sensitive")), pat.get("label", pat["regex"]),
+                                            word_triggers))
             sections.append(sec)
     return sections
 
@@ -249,6 +258,7 @@ def masked_variants(word: str) -> list[str]:
 
 # Groups that can make a signal by themselves; a text with none of them needs no judging.
 _SIGNAL_GROUPS = frozenset({"strong", "weak"})
+_TRIGGER_SECTION = frozenset({"\0trigger"})
 # Characters that folding changes besides case (accents, typographic quotes, odd spaces).
 _NEEDS_FOLD = re.compile("[" + "".join(sorted(chr(c) for c in _FOLD)) + "]")
 
@@ -268,7 +278,8 @@ class Lexicon:
         self._signals = ahocorasick.Automaton()
         self._patterns: list[tuple[str, Pattern]] = []
         keys: dict[str, dict[tuple[bool, bool], list]] = {}
-        triggers: dict[str, list[int]] = {}
+        # trigger key -> (pattern index, needs a word start, needs a word end)
+        triggers: dict[str, list[tuple[int, bool, bool]]] = {}
         for sec in self.sections.values():
             for group, words in sec.groups.items():
                 for word in words:
@@ -288,15 +299,20 @@ class Lexicon:
                 idx = len(self._patterns)
                 self._patterns.append((sec.key, pat))
                 for trig in pat.triggers:
-                    triggers.setdefault(trig, []).append(idx)
+                    if not pat.word_triggers:
+                        triggers.setdefault(trig, []).append((idx, False, False))
+                        continue
+                    prefix = trig.endswith("*") and len(trig) > 1
+                    key = trig[:-1] if prefix else trig
+                    triggers.setdefault(key, []).append((idx, _word_char(key[0]), _word_char(key[-1]) and not prefix))
         self._always = frozenset(i for i, (_, p) in enumerate(self._patterns) if not p.triggers)
         for key in set(keys) | set(triggers):
             shapes = tuple((len(key), left, right, tuple(payload),
                             frozenset(sec for sec, g, _ in payload if g in _SIGNAL_GROUPS))
                            for (left, right), payload in keys.get(key, {}).items())
-            trig = tuple(triggers.get(key, ()))
-            may_signal = any(sh[4] for sh in shapes) or any(self._patterns[i][1].group in _SIGNAL_GROUPS
-                                                            for i in trig)
+            trig = tuple((i, len(key), left, right) for i, left, right in triggers.get(key, ()))
+            signal_trig = [t for t in trig if self._patterns[t[0]][1].group in _SIGNAL_GROUPS]
+            may_signal = any(sh[4] for sh in shapes) or bool(signal_trig)
             self.automaton.add_word(key, (shapes, trig, may_signal))
             # The quick test knows word boundaries and `exclude` entries: a short entry such as
             # "ass" is inside many clean words ("class"), and "girls" is mostly a team ("senior
@@ -306,11 +322,15 @@ class Lexicon:
                           frozenset(sec for sec, g, _ in sh[3] if g == "exclude"))
                          for sh in shapes if any(g == "exclude" for _, g, _ in sh[3]))
             if may_signal or excl:
-                if any(self._patterns[i][1].group in _SIGNAL_GROUPS for i in trig):
-                    self._signals.add_word(key, None)
+                if any(not left and not right for _, _, left, right in signal_trig):
+                    self._signals.add_word(key, None)  # found anywhere: always the full scan
                 else:
                     sig = tuple((sh[0], sh[1], sh[2], any(e.endswith("*") for _, g, e in sh[3] if g in _SIGNAL_GROUPS),
                                  sh[4]) for sh in shapes if sh[4])
+                    # A whole-word signal trigger: the full scan once the word stands alone (no
+                    # `exclude` entry can cover it, hence a section name no exclude has).
+                    sig += tuple({(length, left, right, False, _TRIGGER_SECTION)
+                                  for _, length, left, right in signal_trig})
                     self._signals.add_word(key, (sig, excl))
         if len(self.automaton):
             self.automaton.make_automaton()
@@ -388,10 +408,16 @@ class Lexicon:
         live: set[str] = set()  # sections with a strong or weak entry: only they are judged
         n = len(low)
         for end, (shapes, trig, _) in self.automaton.iter(low):
-            if trig:
+            for idx, length, left, right in trig:
+                if left or right:
+                    start = end - length + 1
+                    if left and start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                        continue
+                    if right and end + 1 < n and (low[end + 1].isalnum() or low[end + 1] == "_"):
+                        continue
                 if patterns is None:
                     patterns = set()
-                patterns.update(trig)
+                patterns.add(idx)
             for length, left, right, payload, signal_sections in shapes:
                 start = end - length + 1
                 if left and start > 0:

@@ -112,6 +112,21 @@ def test_patterns_run_when_triggered_and_can_be_case_sensitive():
     assert lx.scan("Smith is here") == []
 
 
+def test_word_triggers_match_whole_words_and_keep_common_fragments_out_of_the_full_scan():
+    pet = {"group": "strong", "trigger": ["cat*", "dog"], "regex": r"\bmy (?:cat|dog) turns \d+",
+           "label": "pet birthday"}
+    lx = lex(s={"pattern": [{**pet, "word_triggers": True}]})
+    assert [h.entry for h in lx.scan("My cat turns 10 today")] == ["pet birthday"]
+    assert lx._may_signal("we celebrated education week", lx._quick) is False  # "cat" inside words
+    assert lx._may_signal("two cats and a dog", lx._quick) is True  # "cat*" lets the word go on
+    assert lx.scan("we celebrated education week") == _full_scan(lx, "we celebrated education week") == []
+    # without the option a trigger is found anywhere (so "n't" can trigger inside "can't")
+    anywhere = lex(s={"pattern": [{**pet, "trigger": ["cat", "dog"]}]})
+    assert anywhere._may_signal("we celebrated education week", anywhere._quick) is True
+    with pytest.raises(LexiconError, match="word_triggers: expected true or false"):
+        parse_sections({"t": {"s": {"pattern": [{**pet, "word_triggers": "yes"}]}}})
+
+
 def test_context_only_text_is_not_a_signal():
     lx = lex(s={"strong": ["beer"], "cue": ["tonight"], "veto": ["lesson"]})
     assert lx.scan("Lesson tonight") == []
