@@ -33,7 +33,7 @@ from auditor.models.features import FEATURIZER_VERSION, features
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "conduct"
-SEALED = {"heldout_32", "heldout_33", "heldout_34", "heldout_35", "heldout_36", "heldout_37"}
+SEALED = {"heldout_35", "heldout_36", "heldout_37"}
 CATEGORIES = ("substances", "explicit", "political", "religious", "discriminatory", "personal-content")
 OUT = Path(__file__).resolve().parent / "conduct_model.json.gz"
 SEED = 20261128
