@@ -306,6 +306,7 @@ class Lexicon:
                     key = trig[:-1] if prefix else trig
                     triggers.setdefault(key, []).append((idx, _word_char(key[0]), _word_char(key[-1]) and not prefix))
         self._always = frozenset(i for i, (_, p) in enumerate(self._patterns) if not p.triggers)
+        inside = self._signal_sections_inside(keys)
         for key in set(keys) | set(triggers):
             shapes = tuple((len(key), left, right, tuple(payload),
                             frozenset(sec for sec, g, _ in payload if g in _SIGNAL_GROUPS))
@@ -318,9 +319,13 @@ class Lexicon:
             # "ass" is inside many clean words ("class"), and "girls" is mostly a team ("senior
             # girls"); such texts should not pay for the full scan. A signal pattern's trigger
             # always sends the text to the full scan.
-            excl = tuple((sh[0], sh[1], sh[2], all(e.endswith("*") for _, g, e in sh[3] if g == "exclude"),
-                          frozenset(sec for sec, g, _ in sh[3] if g == "exclude"))
-                         for sh in shapes if any(g == "exclude" for _, g, _ in sh[3]))
+            # An exclude entry matters to the quick test only where it can cover a signal entry of
+            # its section ("proud of them" holds only a cue): the others would cost a check per
+            # match in many clean texts and can never change the answer.
+            excl = tuple(ex for ex in (
+                (sh[0], sh[1], sh[2], all(e.endswith("*") for _, g, e in sh[3] if g == "exclude"),
+                 frozenset(sec for sec, g, _ in sh[3] if g == "exclude") & inside.get(key, frozenset()))
+                for sh in shapes if any(g == "exclude" for _, g, _ in sh[3])) if ex[4])
             if may_signal or excl:
                 if any(not left and not right for _, _, left, right in signal_trig):
                     self._signals.add_word(key, None)  # found anywhere: always the full scan
@@ -342,6 +347,27 @@ class Lexicon:
         # Patterns that can make a signal alone run whenever triggered; the others (cues,
         # vetoes) only matter when an entry of their section was found.
         self._pattern_signals = [p.group in _SIGNAL_GROUPS for _, p in self._patterns]
+
+    @staticmethod
+    def _signal_sections_inside(keys: dict[str, dict[tuple[bool, bool], list]]) -> dict[str, frozenset[str]]:
+        """For each key that is an `exclude` entry: the sections with a strong or weak entry found
+        inside it (as a substring, so the answer errs towards keeping the exclude)."""
+        finder = ahocorasick.Automaton()
+        for key, by_shape in keys.items():
+            secs = frozenset(sec for payload in by_shape.values() for sec, g, _ in payload if g in _SIGNAL_GROUPS)
+            if secs:
+                finder.add_word(key, secs)
+        if not len(finder):
+            return {}
+        finder.make_automaton()
+        out = {}
+        for key, by_shape in keys.items():
+            if any(g == "exclude" for payload in by_shape.values() for _, g, _ in payload):
+                found: set[str] = set()
+                for _, secs in finder.iter(key):
+                    found |= secs
+                out[key] = frozenset(found)
+        return out
 
     @staticmethod
     def _may_signal(low: str, quick) -> bool:

@@ -233,3 +233,11 @@ def test_prefix_entries_with_a_silent_e_also_match_the_ing_form():
     assert [h.entry for h in lx.scan("The union is endorsing her")] == ["endorse*"]
     assert [h.entry for h in lx.scan("endorsed by all")] == ["endorse*"]
     assert lx.scan("the endorphins") == []
+
+
+def test_an_exclude_that_holds_no_signal_entry_stays_out_of_the_quick_test():
+    lx = lex(s={"weak": ["liberal*"], "cue": ["proud"], "exclude": ["proud of them", "liberal arts"]})
+    assert lx._signals.get("proud of them", "absent") == "absent"  # holds only a cue
+    assert lx._signals.get("liberal arts", "absent") != "absent"  # can cover a signal entry
+    for text in ("So proud of them all", "Liberals, proud of them", "Proud of them, proud Liberals", "liberal arts"):
+        assert lx.scan(text) == _full_scan(lx, text)
