@@ -44,6 +44,18 @@ from auditor.lexicon import GROUPS, Lexicon
 from auditor.models.scorer import load_model
 
 
+_LAST_SCORES: list = [None, None, None]  # [model, text, {category: Score}]
+
+
+def _scores(model, text: str) -> dict:
+    """Every category's score of `text`, kept for the next model rule: the six rules read the same
+    texts one after another, and the features are most of a score's cost."""
+    last = _LAST_SCORES
+    if last[0] is not model or last[1] != text:
+        last[:] = [model, text, model.score(text, explain_all=False)]
+    return last[2]
+
+
 class ModelChecker(Checker):
     """A conduct category scored by the shipped model; subclasses name the category and the
     lexical rules whose vetoes and findings it defers to."""
@@ -94,7 +106,7 @@ class ModelChecker(Checker):
         for via, field, text in item_text_fields(item):
             if self._lexicon_says(scans.get((via, field)), text, item, ctx):
                 continue
-            score = model.score(text, (self.category,), explain_all=False)[self.category]
+            score = _scores(model, text)[self.category]
             if score.fires:
                 by_via.setdefault(via, []).append((field, text, score))
         out = []

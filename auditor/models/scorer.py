@@ -66,17 +66,29 @@ class ConductModel:
         checkers report nothing else, and explaining is most of the work)."""
         feats = features(text)
         cats = [c for c in (categories or tuple(self.categories)) if c in self.categories]
-        present = [(f, v, self.weights[f]) for f, v in feats.items() if f in self.weights]
+        weights = self.weights
+        present = [(f, v, weights[f]) for f, v in feats.items() if f in weights]
+        # The features of a text all have the same value (binary, scaled to unit length), so each
+        # category's sum is that value times a column sum of the present weights: one pass in C
+        # for all categories; the per-feature contributions are only worked out to explain a score.
+        same = len({v for _, v, _ in present}) == 1
+        column = [sum(col) for col in zip(*(ws for _, _, ws in present))] if same else None
         out = {}
         for cat in cats:
             spec = self.categories[cat]
             k = spec["index"]
-            contrib = [(f, v * ws[k]) for f, v, ws in present if ws[k]]
-            z = spec["bias"] + sum(c for _, c in contrib)
+            contrib = None
+            if same:
+                z = spec["bias"] + present[0][1] * column[k]
+            else:
+                contrib = [(f, v * ws[k]) for f, v, ws in present if ws[k]]
+                z = spec["bias"] + sum(c for _, c in contrib)
             prob = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
             if not explain_all and prob < spec["threshold"]:
                 out[cat] = Score(cat, prob, spec["threshold"])
                 continue
+            if contrib is None:
+                contrib = [(f, v * ws[k]) for f, v, ws in present if ws[k]]
             best = sorted((c for c in contrib if c[1] > 0), key=lambda c: (-c[1], c[0]))[:top]
             out[cat] = Score(cat, prob, spec["threshold"], tuple(best), _by_word(text, dict(contrib), top))
         return out
