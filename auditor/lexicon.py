@@ -464,15 +464,16 @@ class Lexicon:
         hits = [Hit(a, _word_end(low, b) if entry[-1] == "*" else b, sec, group, entry)
                 for a, b, payload in raw for sec, group, entry in payload if sec in live]
         if patterns:
-            spans: dict[tuple[int, bool], list[tuple[int, int]]] = {}  # a regex shared by sections runs once
+            # A regex shared by sections runs once (case-sensitive ones compile to other objects).
+            spans: dict[int, list[tuple[int, int]]] = {}
             for idx in sorted(patterns):
                 key, pat = self._patterns[idx]
                 if key not in live:
                     continue
-                found = spans.get((id(pat.regex), pat.case_sensitive))
+                found = spans.get(id(pat.regex))
                 if found is None:
                     subject = text if pat.case_sensitive else low
-                    found = spans[(id(pat.regex), pat.case_sensitive)] = [
+                    found = spans[id(pat.regex)] = [
                         m.span() for m in pat.regex.finditer(subject) if m.end() > m.start()]
                 hits.extend(Hit(a, b, key, pat.group, pat.label) for a, b in found)
         excludes = [h for h in hits if h.group == "exclude"]

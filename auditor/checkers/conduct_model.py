@@ -32,6 +32,7 @@ words and features that raised the score most.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import ClassVar
 
 from auditor.checkers.base import CheckContext, Checker, Example
@@ -44,16 +45,11 @@ from auditor.lexicon import GROUPS, Lexicon
 from auditor.models.scorer import load_model
 
 
-_LAST_SCORES: list = [None, None, None]  # [model, text, {category: Score}]
-
-
+@lru_cache(maxsize=16)
 def _scores(model, text: str) -> dict:
     """Every category's score of `text`, kept for the next model rule: the six rules read the same
     texts one after another, and the features are most of a score's cost."""
-    last = _LAST_SCORES
-    if last[0] is not model or last[1] != text:
-        last[:] = [model, text, model.score(text, explain_all=False)]
-    return last[2]
+    return model.score(text, explain_all=False)
 
 
 class ModelChecker(Checker):

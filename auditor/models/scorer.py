@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,27 +69,21 @@ class ConductModel:
         cats = [c for c in (categories or tuple(self.categories)) if c in self.categories]
         weights = self.weights
         present = [(f, v, weights[f]) for f, v in feats.items() if f in weights]
-        # The features of a text all have the same value (binary, scaled to unit length), so each
-        # category's sum is that value times a column sum of the present weights: one pass in C
-        # for all categories; the per-feature contributions are only worked out to explain a score.
-        same = len({v for _, v, _ in present}) == 1
-        column = [sum(col) for col in zip(*(ws for _, _, ws in present))] if same else None
+        # Every category's log-odds in one pass: the present features' values times their weights,
+        # summed column by column (in C); the per-feature contributions are only worked out to
+        # explain a score.
+        values = [v for _, v, _ in present]
+        totals = [sum(map(operator.mul, values, col)) for col in zip(*(ws for _, _, ws in present))]
         out = {}
         for cat in cats:
             spec = self.categories[cat]
             k = spec["index"]
-            contrib = None
-            if same:
-                z = spec["bias"] + present[0][1] * column[k]
-            else:
-                contrib = [(f, v * ws[k]) for f, v, ws in present if ws[k]]
-                z = spec["bias"] + sum(c for _, c in contrib)
+            z = spec["bias"] + (totals[k] if totals else 0.0)
             prob = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
             if not explain_all and prob < spec["threshold"]:
                 out[cat] = Score(cat, prob, spec["threshold"])
                 continue
-            if contrib is None:
-                contrib = [(f, v * ws[k]) for f, v, ws in present if ws[k]]
+            contrib = [(f, v * ws[k]) for f, v, ws in present if ws[k]]
             best = sorted((c for c in contrib if c[1] > 0), key=lambda c: (-c[1], c[0]))[:top]
             out[cat] = Score(cat, prob, spec["threshold"], tuple(best), _by_word(text, dict(contrib), top))
         return out
