@@ -289,9 +289,9 @@ class Explicit(LexicalChecker):
     desk, nothing on but an apron, performance in bed; bondage props or "X me any day" with a
     flirting emoji; a stock double entendre, "long and hard", "like I like my men", "minds out of
     the gutter", "not the only thing getting ... tonight", a creaking headboard, "gets me going",
-    with such an emoji; sex toys and novelty bedroom gifts, edible underwear, fuzzy handcuffs). Clinical and educational words (puberty,
-    consent, sexual health) veto the
-    sexual signals; mild words such as "darn" or "heck" are not in the lexicon.
+    with such an emoji; sex toys and novelty bedroom gifts, edible underwear, fuzzy handcuffs).
+    Clinical and educational words (puberty, consent, sexual health) veto the sexual signals; mild
+    words such as "darn" or "heck" are not in the lexicon.
     """
 
     id = "SM202"
