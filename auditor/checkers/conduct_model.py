@@ -200,7 +200,7 @@ class PoliticalModel(ModelChecker):
     reason_prefix = "Model: promotes a party, candidate or partisan position"
     examples = (
         Example(_post("Our premier has done more damage to public education than any cuts in my lifetime. "
-                      "Remember that in the spring."), True, "a vote against a government, without a party's name"),
+                      "Keep that in mind this spring."), True, "a vote against a government, without a party's name"),
         Example(_post("Civics 10 compared how carbon pricing works in three provinces, no opinions asked for."), False),
     )
 
