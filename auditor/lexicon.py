@@ -48,7 +48,7 @@ from auditor.config import PACKAGE_ROOT
 from auditor.policy import PolicyError
 
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
-GROUPS = ("strong", "masked", "weak", "cue", "override", "minor", "veto", "lower", "exclude")
+GROUPS = ("strong", "masked", "weak", "cue", "override", "minor", "veto", "topic", "sarcasm", "lower", "exclude")
 SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pairs", "pattern", "doc"}
 PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label", "word_triggers"})
 # Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
@@ -213,7 +213,7 @@ def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
                     raise LexiconError(f"{pw}: unknown key {sorted(set(pat) - PATTERN_KEYS)[0]!r}")
                 group = pat.get("group", "strong")
                 if group not in GROUPS or group == "masked":
-                    raise LexiconError(f"{pw}.group: expected one of strong, weak, cue, veto, lower, exclude")
+                    raise LexiconError(f"{pw}.group: expected one of {', '.join(g for g in GROUPS if g != 'masked')}")
                 flags = 0 if pat.get("case_sensitive") else re.IGNORECASE
                 try:
                     rx = re.compile(pat["regex"], flags)
@@ -501,6 +501,8 @@ class Signal:
     lowered_by: list[Hit]
     strong: bool
     cued: bool = False  # a weak entry found a real cue (not only minor cues or a second weak entry)
+    sarcasm: list[Hit] = field(default_factory=list)  # sneer markers that set the vetoes aside
+    ignored_vetoes: list[Hit] = field(default_factory=list)
 
     @property
     def vetoed(self) -> bool:
@@ -517,6 +519,9 @@ class Signal:
             out["lowered_by"] = sorted({h.entry for h in self.lowered_by})
         if self.vetoes:
             out["vetoed_by"] = sorted({h.entry for h in self.vetoes})
+        if self.ignored_vetoes:
+            out["veto_set_aside"] = sorted({h.entry for h in self.ignored_vetoes})
+            out["sarcasm"] = sorted({h.entry for h in self.sarcasm})
         return out
 
 
@@ -580,8 +585,30 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
     if not terms:
         return None
     overridden = any(h.group == "override" for h in used.values())
+    vetoes: list[Hit] = []
+    ignored: list[Hit] = []
+    if not overridden:
+        vetoes = [v for v in by_group.get("veto", []) if not _scare_quoted(text, v)]
+        topics = [v for v in by_group.get("topic", []) if not _scare_quoted(text, v)]
+        if topics and (strong or cued) and by_group.get("sarcasm"):
+            ignored = topics  # the inclusive topic is what the text mocks, not its context
+        else:
+            vetoes += topics
     return Signal(section.key, sorted(terms, key=lambda h: h.start), list(used.values()),
-                  [] if overridden else by_group.get("veto", []), by_group.get("lower", []), bool(strong), cued)
+                  vetoes, by_group.get("lower", []), bool(strong), cued,
+                  by_group.get("sarcasm", []) if ignored else [], ignored)
+
+
+_OPEN_QUOTES = "'\"‘“«"
+_CLOSE_QUOTES = "'\"’”»"
+
+
+def _scare_quoted(text: str, hit: Hit) -> bool:
+    """True when a veto word stands alone in quotes ('inclusion', « réconciliation », 'hateful'):
+    beside a signal, that is how a sneer names the very context that would excuse it."""
+    before = text[:hit.start].rstrip(" \u00a0")
+    after = text[hit.end:].lstrip(" \u00a0")
+    return bool(before) and bool(after) and before[-1] in _OPEN_QUOTES and after[0] in _CLOSE_QUOTES
 
 
 # --- building and caching ---------------------------------------------------------------------

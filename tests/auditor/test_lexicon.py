@@ -98,6 +98,32 @@ def test_an_override_cue_outweighs_every_veto_but_an_ordinary_cue_does_not():
     assert [h.entry for h in plain.cues] == ["belong in separate classes"]
 
 
+def test_a_mocked_topic_veto_is_set_aside_only_beside_a_sneer_and_a_real_signal():
+    lx = lex(s={"weak": ["newcomers"], "cue": ["get everything"], "topic": ["inclusion week"],
+                "sarcasm": ["🙄"], "veto": ["lesson"]})
+    mocked = judged(lx, "Inclusion week again 🙄 newcomers get everything")
+    assert mocked is not None and not mocked.vetoed
+    why = mocked.explanation()
+    assert why["veto_set_aside"] == ["inclusion week"] and why["sarcasm"] == ["🙄"]
+    # without the sneer marker the topic vetoes like any veto
+    assert judged(lx, "Inclusion week: newcomers get everything they need").vetoed
+    # a teaching word is a `veto`, and no eye-roll sets it aside
+    assert judged(lx, "Inclusion week 🙄 lesson on why 'newcomers get everything' is a myth").vetoed
+    # a sneer marker needs a signal of its own: a bare group word beside it stays silent
+    assert judged(lx, "Inclusion week 🙄 newcomers") is None
+
+
+@pytest.mark.parametrize("text,vetoed", [
+    ("Love how 'inclusion' means newcomers get everything", False),
+    ("Love how « inclusion » means newcomers get everything", False),
+    ("Love how inclusion means newcomers get everything", True),
+    ("Inclusion-minded schools: newcomers get everything they need", True),
+])
+def test_a_veto_word_alone_in_quotes_is_a_sneer_not_a_context(text, vetoed):
+    lx = lex(s={"weak": ["newcomers"], "cue": ["get everything"], "veto": ["inclusion"]})
+    assert judged(lx, text).vetoed is vetoed
+
+
 def test_exclude_cancels_the_entry_it_contains():
     lx = lex(s={"strong": ["beer"], "exclude": ["root beer"]})
     assert lx.scan("Root beer floats") == []
@@ -241,3 +267,8 @@ def test_an_exclude_that_holds_no_signal_entry_stays_out_of_the_quick_test():
     assert lx._signals.get("liberal arts", "absent") != "absent"  # can cover a signal entry
     for text in ("So proud of them all", "Liberals, proud of them", "Proud of them, proud Liberals", "liberal arts"):
         assert lx.scan(text) == _full_scan(lx, text)
+
+
+def test_every_lexicon_group_is_documented_for_the_boards_that_edit_them():
+    readme = (LEXICON_DIR / "README.md").read_text(encoding="utf-8")
+    assert [g for g in GROUPS if f"`{g}`" not in readme] == []
