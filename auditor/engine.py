@@ -6,7 +6,7 @@ allowlist), so checkers stay simple and a policy change can be re-applied to sto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from importlib.metadata import entry_points
 
@@ -59,6 +59,7 @@ class Engine:
         for c in self.checkers:
             for t in c.item_types:
                 self._by_type.setdefault(t, []).append(c)
+        self._steps = {t: _gated_runs(cs) for t, cs in self._by_type.items()}
         self._allow = self.policy.active_allow(ctx.now.date())
         if self.policy.data:
             ctx.policy = self.policy.data
@@ -77,8 +78,11 @@ class Engine:
     def check_item(self, item: dict) -> list[Finding]:
         found: list[Finding] = []
         ctx = self.ctx
-        for checker in self._by_type.get(item.get("type", ""), ()):
-            found.extend(checker.check(item, ctx))
+        for gate, checkers in self._steps.get(item.get("type", ""), ()):
+            if gate is not None and not gate(item, ctx):
+                continue  # none of these rules can find anything in this item
+            for checker in checkers:
+                found.extend(checker.check(item, ctx))
         if not found:  # most items: nothing to dedupe or to apply the policy to
             return found
         return self._apply_policy(_dedupe(found))
@@ -94,6 +98,20 @@ class Engine:
                 for account in self.ctx.accounts:
                     found.extend(checker.check_account(account, self.ctx))
         return self._apply_policy(_dedupe(found))
+
+
+def _gated_runs(checkers: list[Checker]) -> list[tuple[Callable | None, tuple[Checker, ...]]]:
+    """The checkers in order, cut into runs of neighbours that share an `item_gate` (or have
+    none): a gate is asked once per item for its whole run, and the findings keep the checkers'
+    order."""
+    runs: list[tuple[Callable | None, list[Checker]]] = []
+    for checker in checkers:
+        gate = checker.item_gate()
+        if runs and runs[-1][0] is gate:
+            runs[-1][1].append(checker)
+        else:
+            runs.append((gate, [checker]))
+    return [(gate, tuple(group)) for gate, group in runs]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

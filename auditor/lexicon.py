@@ -27,7 +27,8 @@ words without a release, and a reviewer must be able to read why something match
 
 Entries match whole words, ignoring case and accents; a trailing `*` lets the word go on
 (`drink*` matches drinking; `endorse*` also matches endorsing). All topics go into one pyahocorasick automaton so every content rule
-together costs one pass over a text, plus the few regexes something triggered.
+together costs one pass over a text, plus the few regexes something triggered; a triggered regex is
+tried only where one of its literal prefixes starts (`auditor.fastregex`: same matches).
 
 The policy file's `[lexicons.<topic>.<section>]` tables add entries to the same groups.
 """
@@ -40,10 +41,11 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import ahocorasick
 
+from auditor import fastregex
 from auditor.config import PACKAGE_ROOT
 from auditor.policy import PolicyError
 
@@ -277,6 +279,7 @@ class Lexicon:
         # over this smaller automaton is all a text costs.
         self._signals = ahocorasick.Automaton()
         self._patterns: list[tuple[str, Pattern]] = []
+        self._finders: dict[int, Callable[[str], list[tuple[int, int]]]] = {}  # see _spans_of
         keys: dict[str, dict[tuple[bool, bool], list]] = {}
         # trigger key -> (pattern index, needs a word start, needs a word end)
         triggers: dict[str, list[tuple[int, bool, bool]]] = {}
@@ -347,6 +350,15 @@ class Lexicon:
         # Patterns that can make a signal alone run whenever triggered; the others (cues,
         # vetoes) only matter when an entry of their section was found.
         self._pattern_signals = [p.group in _SIGNAL_GROUPS for _, p in self._patterns]
+
+    def _spans_of(self, regex: re.Pattern) -> Callable[[str], list[tuple[int, int]]]:
+        """The function giving `regex`'s non-empty match spans in a text, built on first use:
+        `auditor.fastregex` tries the regex only where one of its literal prefixes starts (same
+        spans as `finditer`, a fraction of the time for the long word alternations)."""
+        run = self._finders.get(id(regex))  # by id: hashing a Pattern hashes all its code
+        if run is None:
+            run = self._finders[id(regex)] = fastregex.finder(regex)
+        return run
 
     @staticmethod
     def _signal_sections_inside(keys: dict[str, dict[tuple[bool, bool], list]]) -> dict[str, frozenset[str]]:
@@ -473,8 +485,7 @@ class Lexicon:
                 found = spans.get(id(pat.regex))
                 if found is None:
                     subject = text if pat.case_sensitive else low
-                    found = spans[id(pat.regex)] = [
-                        m.span() for m in pat.regex.finditer(subject) if m.end() > m.start()]
+                    found = spans[id(pat.regex)] = self._spans_of(pat.regex)(subject)
                 hits.extend(Hit(a, b, key, pat.group, pat.label) for a, b in found)
         excludes = [h for h in hits if h.group == "exclude"]
         if excludes:

@@ -93,6 +93,14 @@ class Checker:
         return f"{cls.id} {cls.name}"
 
     @classmethod
+    def item_gate(cls) -> Callable[[dict, CheckContext], bool] | None:
+        """A cheap test shared by several rules, False when none of them can find anything in an
+        item (e.g. the content rules' shared lexicon scan found nothing). The engine asks it once
+        per item for a run of rules that share it, instead of calling each rule: most items are
+        clean. None (the default): the rule is always called."""
+        return None
+
+    @classmethod
     def doc(cls) -> str:
         return " ".join((cls.__doc__ or "").split())
 

@@ -42,7 +42,14 @@ from auditor.checkers.content import (_VIA_WORDS, CLAUSE_BOUNDARIES, Discriminat
 from auditor.checkers.personal_content import PersonalAccountPointer, PersonalLife, PersonalSales
 from auditor.findings import Finding, Span
 from auditor.lexicon import GROUPS, Lexicon
-from auditor.models.scorer import load_model
+
+
+def load_model():
+    """The shipped model (`auditor.models.scorer.load_model`), imported on first use: these rules
+    are off by default, and every `auditor check` loads this module to list the rules."""
+    from auditor.models.scorer import load_model as load
+
+    return load()
 
 
 @lru_cache(maxsize=16)

@@ -111,6 +111,15 @@ def _scan(item: dict, ctx: CheckContext) -> tuple[dict, CheckContext, list[TextS
     return slot
 
 
+def content_may_find(item: dict, ctx: CheckContext) -> bool:
+    """False when the item's texts hold nothing of any lexicon section: then every lexical rule's
+    `check` returns nothing (the engine's gate for them; the scan is kept for the rules)."""
+    slot = _LAST
+    if slot is None or slot[0] is not item or slot[1] is not ctx:
+        slot = _scan(item, ctx)
+    return slot[3] is not _NOTHING
+
+
 def lower_confidence(confidence: str, steps: int = 1) -> str:
     return CONFIDENCES[min(CONFIDENCES.index(confidence) + steps, len(CONFIDENCES) - 1)]
 
@@ -122,6 +131,12 @@ class LexicalChecker(Checker):
     sections: ClassVar[tuple[str, ...]] = ()
     # What the finding's reason says before the matched words.
     reason_prefix: ClassVar[str] = ""
+
+    @classmethod
+    def item_gate(cls):
+        """`content_may_find`, which answers for `LexicalChecker.check`; a subclass with a `check`
+        of its own is always called."""
+        return content_may_find if cls.check is LexicalChecker.check else None
 
     def signals(self, scan: TextScan, ctx: CheckContext, vetoed: bool = False) -> Iterator[Signal]:
         """This rule's signals in one text; with `vetoed`, also those a context word cancelled."""

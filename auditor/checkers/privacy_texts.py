@@ -140,8 +140,11 @@ def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:
 
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
     """The item's texts (profile name and bio for a profile item), prepared once per item."""
-    slot = ctx.cached("privacy_text_views", _new_slot)
-    key = _key_text(item)
+    # Five rules ask for every item: plain lookups here, the helpers only when they are needed.
+    slot = ctx._cache.get("privacy_text_views")
+    if slot is None:
+        slot = ctx.cached("privacy_text_views", _new_slot)
+    key = item["text"] if "text" in item else _key_text(item)
     # The same item object with the same text object: computed by the rule that ran before.
     if slot[0] is item and slot[2] is key:
         return slot[1]
