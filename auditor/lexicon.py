@@ -23,7 +23,8 @@ words without a release, and a reviewer must be able to read why something match
              trigger is found anywhere, inside words too ("n't" in "can't"), unless the pattern
              sets `word_triggers = true`: then its triggers match whole words like entries ("cat"
              is not in "education"; "cat*" finds "cats"), so a common fragment does not send
-             every text through the full scan
+             every text through the full scan. An exclude pattern with `entries_only = true`
+             cancels the entries inside it but no other pattern's match
 
 Entries match whole words, ignoring case and accents; a trailing `*` lets the word go on
 (`drink*` matches drinking; `endorse*` also matches endorsing). All topics go into one pyahocorasick automaton so every content rule
@@ -52,7 +53,7 @@ from auditor.policy import PolicyError
 LEXICON_DIR = PACKAGE_ROOT / "config" / "lexicons"
 GROUPS = ("strong", "masked", "weak", "cue", "override", "minor", "veto", "topic", "sarcasm", "lower", "exclude")
 SECTION_KEYS = frozenset(GROUPS) | {"scope", "window", "pairs", "pattern", "doc"}
-PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label", "word_triggers"})
+PATTERN_KEYS = frozenset({"group", "regex", "trigger", "case_sensitive", "label", "word_triggers", "entries_only"})
 # Leetspeak and masking stand-ins for a letter (the first letter of a word stays as written).
 LEET = {
     "a": "@*", "e": "3*", "i": "1!*", "o": "0*", "u": "*v", "s": "$*", "t": "*", "l": "*",
@@ -118,6 +119,7 @@ class Pattern:
     case_sensitive: bool
     label: str
     word_triggers: bool = False  # triggers match whole words (a trailing * lets the word go on)
+    entries_only: bool = False  # an exclude pattern that cancels entries, never another pattern's match
 
 
 @dataclass
@@ -230,9 +232,12 @@ def parse_sections(raw: dict[str, dict[str, Any]]) -> list[Section]:
                 word_triggers = pat.get("word_triggers", False)
                 if not isinstance(word_triggers, bool):
                     raise LexiconError(f"{pw}.word_triggers: expected true or false")
+                entries_only = pat.get("entries_only", False)
+                if not isinstance(entries_only, bool) or (entries_only and group != "exclude"):
+                    raise LexiconError(f"{pw}.entries_only: expected true or false, on an exclude pattern")
                 sec.patterns.append(Pattern(group, rx, tuple(_fold_entry(t) for t in triggers),
                                             bool(pat.get("case_sensitive")), pat.get("label", pat["regex"]),
-                                            word_triggers))
+                                            word_triggers, entries_only))
             sections.append(sec)
     return sections
 
@@ -308,6 +313,7 @@ class Lexicon:
                     prefix = trig.endswith("*") and len(trig) > 1
                     key = trig[:-1] if prefix else trig
                     triggers.setdefault(key, []).append((idx, _word_char(key[0]), _word_char(key[-1]) and not prefix))
+        self._entries_only = frozenset(p.label for _, p in self._patterns if p.entries_only)
         self._always = frozenset(i for i, (_, p) in enumerate(self._patterns) if not p.triggers)
         inside = self._signal_sections_inside(keys)
         for key in set(keys) | set(triggers):
@@ -475,6 +481,7 @@ class Lexicon:
             return []
         hits = [Hit(a, _word_end(low, b) if entry[-1] == "*" else b, sec, group, entry)
                 for a, b, payload in raw for sec, group, entry in payload if sec in live]
+        made: set[tuple[int, int, str, str]] = set()  # matches of the patterns that are not excludes
         if patterns:
             # A regex shared by sections runs once (case-sensitive ones compile to other objects).
             spans: dict[int, list[tuple[int, int]]] = {}
@@ -487,10 +494,17 @@ class Lexicon:
                     subject = text if pat.case_sensitive else low
                     found = spans[id(pat.regex)] = self._spans_of(pat.regex)(subject)
                 hits.extend(Hit(a, b, key, pat.group, pat.label) for a, b in found)
+                if pat.group != "exclude":
+                    made.update((a, b, key, pat.label) for a, b in found)
         excludes = [h for h in hits if h.group == "exclude"]
         if excludes:
+            # An exclude cancels what lies inside it ("root beer" cancels "beer"); one marked
+            # entries_only ("reconciliation is a money grab": the inclusive word is a sneer, not a
+            # veto) spares the other patterns' matches over the same words.
             hits = [h for h in hits if h.group != "exclude" and not any(
-                e.section == h.section and e.start <= h.start and h.end <= e.end for e in excludes)]
+                e.section == h.section and e.start <= h.start and h.end <= e.end
+                and not (e.entry in self._entries_only and (h.start, h.end, h.section, h.entry) in made)
+                for e in excludes)]
         if not any(h.group in _SIGNAL_GROUPS for h in hits):
             return []  # a triggered pattern that did not match, or every entry excluded
         return hits
@@ -576,7 +590,8 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
             terms.extend(weak)
             cued = bool(cues)
             for x in cues + (minors if enough_minors else []):
-                used[(x.start, x.end)] = x
+                if x.group == "override" or (x.start, x.end) not in used:
+                    used[(x.start, x.end)] = x  # a cue over the same words never hides an override
     elif weak:
         cues = by_group.get("cue", [])
         minors = by_group.get("minor", [])
@@ -592,7 +607,8 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
                 terms.append(h)
                 cued = cued or bool(c)
                 for x in c + (m if len({x.entry for x in m}) > 1 else []):
-                    used[(x.start, x.end)] = x
+                    if x.group == "override" or (x.start, x.end) not in used:
+                        used[(x.start, x.end)] = x  # a cue over the same words never hides an override
     if not terms:
         return None
     overridden = any(h.group == "override" for h in used.values())
