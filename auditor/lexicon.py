@@ -481,6 +481,7 @@ class Lexicon:
             return []
         hits = [Hit(a, _word_end(low, b) if entry[-1] == "*" else b, sec, group, entry)
                 for a, b, payload in raw for sec, group, entry in payload if sec in live]
+        entries_only = self._entries_only
         made: set[tuple[int, int, str, str]] = set()  # matches of the patterns that are not excludes
         if patterns:
             # A regex shared by sections runs once (case-sensitive ones compile to other objects).
@@ -494,7 +495,7 @@ class Lexicon:
                     subject = text if pat.case_sensitive else low
                     found = spans[id(pat.regex)] = self._spans_of(pat.regex)(subject)
                 hits.extend(Hit(a, b, key, pat.group, pat.label) for a, b in found)
-                if pat.group != "exclude":
+                if entries_only and pat.group != "exclude":
                     made.update((a, b, key, pat.label) for a, b in found)
         excludes = [h for h in hits if h.group == "exclude"]
         if excludes:
@@ -503,7 +504,7 @@ class Lexicon:
             # veto) spares the other patterns' matches over the same words.
             hits = [h for h in hits if h.group != "exclude" and not any(
                 e.section == h.section and e.start <= h.start and h.end <= e.end
-                and not (e.entry in self._entries_only and (h.start, h.end, h.section, h.entry) in made)
+                and not (e.entry in entries_only and (h.start, h.end, h.section, h.entry) in made)
                 for e in excludes)]
         if not any(h.group in _SIGNAL_GROUPS for h in hits):
             return []  # a triggered pattern that did not match, or every entry excluded
