@@ -314,6 +314,7 @@ class Lexicon:
                     key = trig[:-1] if prefix else trig
                     triggers.setdefault(key, []).append((idx, _word_char(key[0]), _word_char(key[-1]) and not prefix))
         self._entries_only = frozenset(p.label for _, p in self._patterns if p.entries_only)
+        self._pattern_labels = frozenset(p.label for _, p in self._patterns if p.group != "exclude")
         self._always = frozenset(i for i, (_, p) in enumerate(self._patterns) if not p.triggers)
         inside = self._signal_sections_inside(keys)
         for key in set(keys) | set(triggers):
@@ -481,8 +482,6 @@ class Lexicon:
             return []
         hits = [Hit(a, _word_end(low, b) if entry[-1] == "*" else b, sec, group, entry)
                 for a, b, payload in raw for sec, group, entry in payload if sec in live]
-        entries_only = self._entries_only
-        made: set[tuple[int, int, str, str]] = set()  # matches of the patterns that are not excludes
         if patterns:
             # A regex shared by sections runs once (case-sensitive ones compile to other objects).
             spans: dict[int, list[tuple[int, int]]] = {}
@@ -495,16 +494,15 @@ class Lexicon:
                     subject = text if pat.case_sensitive else low
                     found = spans[id(pat.regex)] = self._spans_of(pat.regex)(subject)
                 hits.extend(Hit(a, b, key, pat.group, pat.label) for a, b in found)
-                if entries_only and pat.group != "exclude":
-                    made.update((a, b, key, pat.label) for a, b in found)
         excludes = [h for h in hits if h.group == "exclude"]
         if excludes:
+            spare = self._pattern_labels if any(e.entry in self._entries_only for e in excludes) else ()
             # An exclude cancels what lies inside it ("root beer" cancels "beer"); one marked
             # entries_only ("reconciliation is a money grab": the inclusive word is a sneer, not a
             # veto) spares the other patterns' matches over the same words.
             hits = [h for h in hits if h.group != "exclude" and not any(
                 e.section == h.section and e.start <= h.start and h.end <= e.end
-                and not (e.entry in entries_only and (h.start, h.end, h.section, h.entry) in made)
+                and not (spare and e.entry in self._entries_only and h.entry in spare)
                 for e in excludes)]
         if not any(h.group in _SIGNAL_GROUPS for h in hits):
             return []  # a triggered pattern that did not match, or every entry excluded
