@@ -191,7 +191,9 @@ _SCHOOL_HEAD_RE = re.compile(
     r"(?<![\w-])(?:high(?: school)?|secondary(?: school)?|collegiate(?: institute)?|middle school|junior high|jr\.? high|"
     r"intermediate(?: school)?|elementary(?: school)?|public school|catholic (?:high|secondary|elementary)|composite|"
     r"ss|dhs|chs|shs|hs|ci|cvi|ps|"
-    r"ecole secondaire|ecole intermediaire|ecole elementaire|ecole primaire|polyvalente)(?![\w-])")
+    r"ecole secondaire|ecole intermediaire|ecole elementaire|ecole primaire|polyvalente)(?![\w-])"
+    # a middle school named short, its own name ending in "Middle" ("student at Cedar Ridge Middle") (round 11)
+    r"|(?<![\w-])(?:middle|elem|jr\.? high)(?![\w-])(?=[^\w]*$)")
 _HEAD_STUDENT_RE = re.compile(
     r"(?:(?<![\w-])(?:secondary|collegiate|ss|dhs|chs|shs|ci|cvi|middle school|junior high|intermediate|elementary|"
     r"composite)(?:\s+(?:school|institute))?"
