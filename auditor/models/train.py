@@ -33,7 +33,7 @@ from auditor.models.features import FEATURIZER_VERSION, features
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "conduct"
-SEALED: set[str] = {"heldout_51", "heldout_52"}  # written in round 11, scored after it
+SEALED: set[str] = set()  # every set written so far has its first score; add the next ones here while they are written
 CATEGORIES = ("substances", "explicit", "political", "religious", "discriminatory", "personal-content")
 OUT = Path(__file__).resolve().parent / "conduct_model.json.gz"
 SEED = 20261128
