@@ -37,12 +37,14 @@ class CheckContext:
     options: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Values built once per run (automatons, compiled lexicons, per-item slots). A rule asked for
+    # every item reads `memo.get(key)` first: cheaper than a `cached` call with a new closure.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def cached(self, key: str, factory: Callable[[], T]) -> T:
-        if key not in self._cache:
-            self._cache[key] = factory()
-        return self._cache[key]
+        if key not in self.memo:
+            self.memo[key] = factory()
+        return self.memo[key]
 
     @property
     def board_domains(self) -> frozenset[str]:

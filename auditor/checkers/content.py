@@ -75,7 +75,7 @@ def item_text_fields(item: dict) -> list[tuple[str | None, str, str]]:
 
 
 def content_lexicon(ctx: CheckContext) -> Lexicon:
-    lex = ctx._cache.get("content_lexicon")
+    lex = ctx.memo.get("content_lexicon")
     if lex is None:
         lex = ctx.cached("content_lexicon", lambda: lexicon_for(ctx.policy, CONTENT_TOPICS))
     return lex
@@ -91,7 +91,7 @@ def scan_item(item: dict, ctx: CheckContext) -> list[TextScan]:
 
 def _scan(item: dict, ctx: CheckContext) -> tuple[dict, CheckContext, list[TextScan], frozenset[str]]:
     """Scan and remember (item, ctx, scans, lexicon sections with hits) as the last scan."""
-    lex = ctx._cache.get("content_lexicon") or content_lexicon(ctx)
+    lex = ctx.memo.get("content_lexicon") or content_lexicon(ctx)
     scans = []
     get = item.get
     if get("type") == "post" and not get("quoted") and not get("media"):

@@ -141,7 +141,7 @@ def raw_texts(item: dict) -> list[tuple[str, str, str | None]]:
 def text_views(item: dict, ctx: CheckContext) -> tuple[TextView, ...]:
     """The item's texts (profile name and bio for a profile item), prepared once per item."""
     # Five rules ask for every item: plain lookups here, the helpers only when they are needed.
-    slot = ctx._cache.get("privacy_text_views")
+    slot = ctx.memo.get("privacy_text_views")
     if slot is None:
         slot = ctx.cached("privacy_text_views", _new_slot)
     key = item["text"] if "text" in item else _key_text(item)

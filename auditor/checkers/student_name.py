@@ -220,7 +220,7 @@ def _name_case(words: str) -> bool:
 
 
 def matcher(ctx: CheckContext) -> RosterMatcher:
-    got = ctx._cache.get("student_name_automaton")  # asked for every item: no closure, no call
+    got = ctx.memo.get("student_name_automaton")  # asked for every item: no closure, no call
     if got is None:
         got = ctx.cached("student_name_automaton", lambda: RosterMatcher(ctx.students))
     return got
