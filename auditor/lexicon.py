@@ -566,6 +566,14 @@ def _near(section: Section, text: str, a: list[Hit], b: list[Hit]) -> list[list[
     return [[j for j, sid in enumerate(ib) if sid == s] for s in ia]
 
 
+def _use(used: dict[tuple[int, int], Hit], context: list[Hit]) -> None:
+    """Record the cues that made a signal, one per span: a cue over the same words as an
+    `override` never hides it (the override is what sets the vetoes aside)."""
+    for x in context:
+        if x.group == "override" or (x.start, x.end) not in used:
+            used[(x.start, x.end)] = x
+
+
 def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
     """Strong entries fire; a weak one needs, in scope, a cue, two different minor cues or a second
     different weak entry; vetoes are recorded (the caller decides what a veto does) unless an
@@ -588,9 +596,7 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
         if cues or enough_minors or paired:
             terms.extend(weak)
             cued = bool(cues)
-            for x in cues + (minors if enough_minors else []):
-                if x.group == "override" or (x.start, x.end) not in used:
-                    used[(x.start, x.end)] = x  # a cue over the same words never hides an override
+            _use(used, cues + (minors if enough_minors else []))
     elif weak:
         cues = by_group.get("cue", [])
         minors = by_group.get("minor", [])
@@ -605,9 +611,7 @@ def judge(section: Section, hits: list[Hit], text: str) -> Signal | None:
             if c or len({x.entry for x in m}) > 1 or others:
                 terms.append(h)
                 cued = cued or bool(c)
-                for x in c + (m if len({x.entry for x in m}) > 1 else []):
-                    if x.group == "override" or (x.start, x.end) not in used:
-                        used[(x.start, x.end)] = x  # a cue over the same words never hides an override
+                _use(used, c + (m if len({x.entry for x in m}) > 1 else []))
     if not terms:
         return None
     overridden = any(h.group == "override" for h in used.values())
